@@ -1,0 +1,66 @@
+"""Metric functions by name: the Python side and the Excel formula side of each.
+
+The template writes `excel_formula(metric)` into the cell; the command line calls
+`compute(metric, args)`. For UDF-backed functions both are the same code in rates.py;
+for native Excel functions (SUM, COUNTIFS, a-b, =ref) rates.py holds an exact mirror.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import rates
+from .framework import Metric
+
+# fn -> (python callable, UDF name or None for a native formula)
+_FNS: dict[str, tuple[Callable[..., float], str | None]] = {
+    "exec_rate": (rates.exec_rate, "EXEC_RATE"),
+    "balance_rate": (rates.balance_rate, "BALANCE_RATE"),
+    "coverage_rate": (rates.coverage_rate, "COVERAGE_RATE"),
+    "staff_ratio": (rates.staff_ratio, "STAFF_RATIO"),
+    "growth_rate": (rates.growth_rate, "GROWTH_RATE"),
+    "control_rate": (rates.control_rate, "CONTROL_RATE"),
+    "ratio": (rates.ratio, "RATIO"),
+    "spend_progress": (rates.spend_progress, "SPEND_PROGRESS"),
+    "funds_rate": (rates.funds_rate, "FUNDS_RATE"),
+    "sum": (rates.excel_sum, None),
+    "difference": (rates.excel_difference, None),
+    "amount": (rates.excel_ref, None),
+    "count_nonblank": (rates.count_nonblank, None),
+    "count_flag": (rates.count_flag, None),
+}
+
+
+def _params(metric: Metric) -> list[float]:
+    if metric.fn == "funds_rate":
+        return [float(metric.params.get("h1_weight", 0.5)), float(metric.params.get("full_weight", 0.5))]
+    return []
+
+
+def excel_formula(metric: Metric) -> str:
+    fn, udf = _FNS[metric.fn]
+    a = list(metric.args)
+    if udf:
+        return f"={udf}({','.join(a + [repr(p) for p in _params(metric)])})"
+    if metric.fn == "sum":
+        return f"=SUM({','.join(a)})"
+    if metric.fn == "difference":
+        return f"={a[0]}-{a[1]}"
+    if metric.fn == "amount":
+        return f"={a[0]}"
+    if metric.fn == "count_nonblank":
+        return f'=COUNTIFS({a[0]},"<>")'
+    if metric.fn == "count_flag":
+        return f'=COUNTIFS({a[0]},"<>",{a[1]},"是")'
+    raise KeyError(metric.fn)  # pragma: no cover - guarded by the framework loader
+
+
+def compute(metric: Metric, args: list[Any], rate_decimals: int = rates.RATE_DECIMALS) -> float:
+    """Value of the metric from its argument values (single values or, for ranges, lists)."""
+    fn, udf = _FNS[metric.fn]
+    if udf:
+        return fn(*args, *_params(metric), digits=rate_decimals)
+    return fn(*args)
+
+
+def udf_names() -> list[str]:
+    return sorted(u for _, u in _FNS.values() if u)

@@ -1,0 +1,136 @@
+"""The jobs behind the command line and the ribbon, on files.
+
+Each function takes paths and returns plain results; printing and exit codes belong to
+cli.py, message boxes to ribbon.py.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .core.errors import FrameworkError, InputError
+from .core.evaluate import Evaluation, evaluate
+from .core.framework import Framework, load_framework
+from .core.model import TEMPLATE_VERSION, BookData
+
+SAMPLE_DATA = Path(__file__).with_name("samples") / "lechang_2022.json"
+
+
+def framework_for(book: BookData) -> Framework:
+    name = Path(book.source).name
+    if book.framework_id is None:
+        if not book.names:
+            raise InputError(f"{name} 不是 jxzp 自评表（没有 jxzp 的名称定义）。请用 jxzp new 生成模板，"
+                             "或把数据复制到模板中")
+        raise InputError(f"{name} 缺少名称 jx_framework（记录所用指标体系），模板可能被改动。"
+                         "请在“公式→名称管理器”中恢复，或用 jxzp new 生成新模板后把数据复制过去")
+    if book.template_version != TEMPLATE_VERSION:
+        raise InputError(f"{name} 的模板版本为 {book.template_version or '未知'}，本程序使用第 {TEMPLATE_VERSION} 版。"
+                         "请用 jxzp new 生成新模板，再用 jxzp export / jxzp fill 迁移数据")
+    try:
+        return load_framework(book.framework_id)
+    except FrameworkError as e:
+        raise InputError(f"{name} 使用的指标体系无法加载：{e.message}") from None
+
+
+def open_book(path: str | Path) -> tuple[Framework, BookData]:
+    from .xlsx.reader import read_book  # noqa: PLC0415 - openpyxl only when a file is read
+
+    book = read_book(path)
+    return framework_for(book), book
+
+
+def load_and_evaluate(path: str | Path) -> Evaluation:
+    fw, book = open_book(path)
+    return evaluate(fw, book)
+
+
+def new_template(out: Path, *, framework: str | None = None, year: int | None = None,
+                 department: str | None = None, overwrite: bool = False) -> Path:
+    from .xlsx.files import atomic_write, check_output_path  # noqa: PLC0415
+    from .xlsx.template import build_template  # noqa: PLC0415
+
+    fw = load_framework(framework) if framework else load_framework()
+    out = check_output_path(out, overwrite=overwrite)
+    wb, _ = build_template(fw, year=year, department=department)
+    return atomic_write(out, wb.save, overwrite=overwrite)
+
+
+def sample_data() -> dict:
+    return json.loads(SAMPLE_DATA.read_text(encoding="utf-8"))
+
+
+def make_sample(out: Path, *, overwrite: bool = False) -> Path:
+    """The 乐昌 2022 workbook: a fresh template filled from the bundled sample data."""
+    import tempfile  # noqa: PLC0415
+
+    from .xlsx.files import check_output_path  # noqa: PLC0415
+    from .xlsx.writer import fill_workbook  # noqa: PLC0415
+
+    data = sample_data()
+    out = check_output_path(out, overwrite=overwrite)
+    with tempfile.TemporaryDirectory(prefix="jxzp-") as tmp:
+        blank = new_template(Path(tmp) / "template.xlsx", framework=data["framework"])
+        rep = fill_workbook(load_framework(data["framework"]), blank, out, data, overwrite=overwrite)
+    if rep.ignored:  # the bundled data must match the bundled framework exactly
+        raise RuntimeError("样例数据与模板不符：" + "；".join(rep.ignored))
+    return out
+
+
+def export(path: Path) -> dict[str, Any]:
+    from .core.interchange import export_data  # noqa: PLC0415
+
+    fw, book = open_book(path)
+    return export_data(fw, book, evaluate(fw, book))
+
+
+def read_json_file(path: Path) -> dict:
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise InputError(f"无法读取数据文件 {path}：{e.strerror or e}") from None
+    if len(raw) > 20 * 1024 * 1024:
+        raise InputError(f"数据文件 {path} 超过 20 MB，不像是 jxzp 数据")
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(f"数据文件 {path} 不是 UTF-8 编码的 JSON") from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"数据文件 {path} 不是有效的 JSON：第 {e.lineno} 行第 {e.colno} 列，{e.msg}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"数据文件 {path} 的顶层应为对象（{{...}}）")
+    return data
+
+
+def fill(path: Path, data_path: Path, out: Path, *, overwrite: bool = False):
+    from .xlsx.writer import fill_workbook  # noqa: PLC0415
+
+    fw, book = open_book(path)
+    data = read_json_file(data_path)
+    if data.get("framework") not in (None, fw.id):
+        raise InputError(f"数据文件的指标体系为 {data.get('framework')}，工作簿为 {fw.id}，两者不符")
+    return fill_workbook(fw, Path(path), Path(out), data, overwrite=overwrite)
+
+
+def names_table(fw: Framework) -> list[dict[str, str]]:
+    """The workbook contract: every defined name, where it lives and what it holds."""
+    from .core.interchange import _labels  # noqa: PLC0415
+    from .xlsx.template import build_template  # noqa: PLC0415
+
+    _, layout = build_template(fw)
+    labels = _labels(fw)
+    extra = {
+        "p_exec_rate": ("项目执行率（列）", "computed"),
+        "rpt_chapter": ("报告文字·章节（列）", "input"), "rpt_kind": ("报告文字·类型（列）", "input"),
+        "rpt_text": ("报告文字·文字（列）", "input"), "rpt_remark": ("报告文字·说明（列）", "input"),
+        "chart_groups": ("汇总图表的数据区域", "computed"),
+    }
+    for c in fw.project_columns:
+        extra[c.name] = (f"项目清单·{c.label}（列）", "input")
+    rows = []
+    for name, target in layout.names.items():
+        label, kind = labels.get(name) or extra.get(name) or ("", "")
+        rows.append({"name": name, "label": label, "kind": "录入" if kind == "input" else "计算",
+                     "refers_to": target})
+    return rows

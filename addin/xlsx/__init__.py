@@ -1,0 +1,1 @@
+"""openpyxl side: generate the template, read a workbook into BookData, write copies."""

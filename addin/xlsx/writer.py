@@ -1,0 +1,168 @@
+"""Write values into a copy of a workbook by defined name (jxzp fill, jxzp sample).
+
+The input file is never touched: the copy is written to a temporary file and renamed
+into place. Text is stored as text even when it looks like a number or begins with
+'=' (no formula injection); a formula is written only for plain arithmetic.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils.cell import range_boundaries
+
+from ..core.errors import InputError
+from ..core.framework import Framework
+from ..core.interchange import decode_value, input_names, table_columns, TABLES
+from ..core.model import arithmetic_value
+from .files import atomic_write, check_output_path, load_workbook_safely
+from .template import CHART_NAME, SHEET_SUMMARY, add_summary_chart
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass
+class FillReport:
+    written: int = 0
+    ignored: list[str] = field(default_factory=list)  # names not written, with reasons
+    warnings: list[str] = field(default_factory=list)
+
+
+def name_cells(wb, name: str) -> list:
+    """openpyxl cells of a workbook-level defined name (row-major), or [] if absent/broken."""
+    dn = wb.defined_names.get(name)
+    if dn is None or "#REF!" in (dn.attr_text or ""):
+        return []
+    try:
+        dests = list(dn.destinations)
+    except Exception:
+        return []
+    out = []
+    for sheet, coord in dests:
+        if sheet not in wb.sheetnames:
+            return []
+        ws = wb[sheet]
+        c1, r1, c2, r2 = range_boundaries(coord.replace("$", ""))
+        for row in ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2):
+            out.extend(row)
+    return out
+
+
+def set_cell(cell, value: Any, formula: str | None = None) -> str | None:
+    """Store value in cell keeping its type; returns a warning or None."""
+    warning = None
+    if formula is not None and arithmetic_value(formula) is not None:
+        cell.value = formula
+        return None
+    if formula is not None:
+        warning = f"{cell.parent.title}!{cell.coordinate} 的公式 {formula[:40]} 不是简单算式，按文字写入"
+        value = formula
+    if isinstance(value, str):
+        clean = _ILLEGAL_XML.sub("", value)
+        if clean != value:
+            warning = f"{cell.parent.title}!{cell.coordinate} 的文字含控制字符，已去除后写入"
+        cell.value = clean
+        if clean.startswith("=") or clean.upper() in _ERRORS or cell.data_type != "s":
+            # keep it text: no formula injection, no accidental error literal
+            if clean.upper() not in _ERRORS:
+                cell.data_type = "s"
+                cell.quotePrefix = True
+        return warning
+    cell.value = value
+    return warning
+
+
+_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}
+
+
+def fill_workbook(fw: Framework, src: Path, out: Path, data: dict, *, overwrite: bool = False) -> FillReport:
+    """Copy src to out with the values of `data` (the export format, or a subset) written in."""
+    out = check_output_path(out, overwrite=overwrite, inputs=(Path(src),))
+    wb = load_workbook_safely(src, read_only=False)
+    report = FillReport()
+    allowed = input_names(fw)
+    cells = data.get("cells", [])
+    if not isinstance(cells, list):
+        raise InputError("数据文件的 cells 应为列表")
+    for i, entry in enumerate(cells):
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise InputError(f"数据文件 cells[{i}] 缺少 name")
+        name = entry["name"]
+        if entry.get("kind") == "computed":
+            continue  # export lists computed figures too; they are recomputed, never written
+        if name not in allowed:
+            report.ignored.append(f"{name}：不是录入项（计算值和未知名称不写入）")
+            continue
+        targets = name_cells(wb, name)
+        if len(targets) != 1:
+            report.ignored.append(f"{name}：工作簿中没有这个名称（模板被改动？）")
+            continue
+        try:
+            value = decode_value(entry.get("value"))
+        except ValueError as e:
+            raise InputError(f"数据文件 cells[{i}]（{name}）：{e}") from None
+        w = set_cell(targets[0], value, entry.get("formula"))
+        if w:
+            report.warnings.append(w)
+        report.written += 1
+    tables = data.get("tables", {})
+    if not isinstance(tables, dict):
+        raise InputError("数据文件的 tables 应为对象")
+    for tname, tdata in tables.items():
+        if tname not in TABLES:
+            report.ignored.append(f"表 {tname}：未知的表")
+            continue
+        _fill_table(wb, fw, tname, tdata, report)
+    _restore_chart(wb)
+
+    def write(tmp: Path) -> None:
+        wb.save(tmp)
+
+    atomic_write(out, write, overwrite=overwrite)
+    return report
+
+
+def _fill_table(wb, fw: Framework, tname: str, tdata: dict, report: FillReport) -> None:
+    expected = table_columns(fw, tname)
+    cols = tdata.get("columns", list(expected))
+    rows = tdata.get("rows", [])
+    if not isinstance(rows, list):
+        raise InputError(f"数据文件中表 {tname} 的 rows 应为列表")
+    col_cells = {}
+    for c in cols:
+        if c not in expected:
+            report.ignored.append(f"表 {tname} 的列 {c}：未知列")
+            continue
+        col_cells[c] = name_cells(wb, c)
+    capacity = min((len(v) for v in col_cells.values()), default=0)
+    if len(rows) > capacity:
+        raise InputError(f"表 {tname} 有 {len(rows)} 行，超过工作簿中该表的 {capacity} 行容量。"
+                         "请在 Excel 中于表内插入行后再填入")
+    for j, c in enumerate(cols):
+        if c not in col_cells:
+            continue
+        for i, cell in enumerate(col_cells[c]):
+            raw = rows[i][j] if i < len(rows) and j < len(rows[i]) else None
+            try:
+                value = decode_value(raw)
+            except ValueError as e:
+                raise InputError(f"数据文件中表 {tname} 第 {i + 1} 行 {c}：{e}") from None
+            w = set_cell(cell, value)
+            if w:
+                report.warnings.append(w)
+            if raw is not None:
+                report.written += 1
+
+
+def _restore_chart(wb) -> None:
+    """openpyxl drops charts when it loads a file; put the 汇总 chart back."""
+    cells = name_cells(wb, CHART_NAME)
+    if not cells or SHEET_SUMMARY not in wb.sheetnames:
+        return
+    ws = cells[0].parent
+    if ws._charts:
+        return
+    rows = sorted({c.row for c in cells})
+    add_summary_chart(ws, rows[0] + 1, rows[-1])

@@ -1,0 +1,27 @@
+"""jxzp — 部门整体支出绩效自评助手. Metadata lives here; pyproject.toml only names the build backend."""
+from setuptools import find_packages, setup
+
+setup(
+    name="jxzp",
+    version="0.1.0",
+    description="部门整体支出绩效自评助手：Excel 自评表、校验与自评报告（xlwings 加载项 + 命令行）",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["addin", "addin.*", "docgen", "docgen.*"]),
+    package_data={
+        "addin.core": ["frameworks/*.toml"],
+        "addin": ["samples/*.json"],
+    },
+    install_requires=[
+        "xlwings==0.37.8",  # exact: the add-in's VBA module and DLL name are tied to this version
+        "openpyxl>=3.1,<3.2",
+        "defusedxml>=0.7",  # openpyxl parses XML through it when installed (entity bombs)
+        "python-docx>=1.1,<2",
+        "matplotlib>=3.7",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "hypothesis>=6.100", "oletools>=0.60", "olefile>=0.47"],
+    },
+    entry_points={"console_scripts": ["jxzp=addin.cli:main"]},
+)
