@@ -48,13 +48,14 @@ def load_and_evaluate(path: str | Path) -> Evaluation:
 
 def new_template(out: Path, *, framework: str | None = None, year: int | None = None,
                  department: str | None = None, overwrite: bool = False) -> Path:
-    from .xlsx.files import atomic_write, check_output_path  # noqa: PLC0415
+    from .xlsx.files import check_output_path  # noqa: PLC0415
+    from .xlsx.finish import save_workbook  # noqa: PLC0415
     from .xlsx.template import build_template  # noqa: PLC0415
 
     fw = load_framework(framework) if framework else load_framework()
     out = check_output_path(out, overwrite=overwrite)
     wb, _ = build_template(fw, year=year, department=department)
-    return atomic_write(out, wb.save, overwrite=overwrite)
+    return save_workbook(wb, out, fw, overwrite=overwrite)
 
 
 def sample_data() -> dict:

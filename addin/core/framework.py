@@ -72,6 +72,10 @@ class Metric:
     unit: str = ""  # "" means a rate shown as a percentage
     help: str = ""
     assumption: str = ""
+    upper: float | None = None  # above this the figure is implausible (validation)
+    upper_severity: str = "警告"
+    upper_hint: str = ""
+    explained_by: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -182,6 +186,25 @@ class Grade:
 
 
 @dataclass(frozen=True)
+class Consistency:
+    a: str
+    b: str
+    op: str  # "eq" (within tolerance) or "le"
+    tolerance: float
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    left: str
+    op: str  # "le" or "ge"
+    right: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
 class TextCheck:
     pattern: re.Pattern
     names: tuple[str, ...]
@@ -211,6 +234,8 @@ class Framework:
     reallocations: list[Reallocation]
     adjustments: list[Adjustment]
     text_checks: list[TextCheck]
+    consistency: list[Consistency] = field(default_factory=list)
+    cross_checks: list[CrossCheck] = field(default_factory=list)
     path: Path | None = None
 
     # ---- lookups
@@ -371,6 +396,10 @@ def parse_framework(data: dict, path: Path) -> Framework:
             id=str(m.get("id")), label=_get(ctx, m, "label", w, str) or "?", fn=fn or "ratio",
             args=args, params=dict(m.get("params", {})), unit=_get(ctx, m, "unit", w, str, ""),
             help=_get(ctx, m, "help", w, str, ""), assumption=_get(ctx, m, "assumption", w, str, ""),
+            upper=_get(ctx, m, "upper", w, float, None),
+            upper_severity=_severity(ctx, w, _get(ctx, m, "upper_severity", w, str, "警告")),
+            upper_hint=_get(ctx, m, "upper_hint", w, str, ""),
+            explained_by=dict(_get(ctx, m, "explained_by", w, dict, {})),
         ))
         known_names.add(f"m_{m.get('id')}")
     mlabels = [m.label for m in metrics] + labels
@@ -453,8 +482,35 @@ def parse_framework(data: dict, path: Path) -> Framework:
             _get(ctx, a, "max", w, float) or 0.0, _get(ctx, a, "explanation", w, str, ""),
             _get(ctx, a, "criteria", w, str, ""), _get(ctx, a, "assumption", w, str, "")))
 
+    all_names = ({f"f_{x}" for x in seen_f} | {f"m_{x}" for x in seen_m} | {"total_score", "adj_total"}
+                 | {f"grp_{x}" for x in seen_1} | {f"sub_{x}" for x in seen_2})
+    consistency = []
+    for i, c in enumerate(data.get("consistency", [])):
+        w = f"consistency[{i}]"
+        a, b = _get(ctx, c, "a", w, str), _get(ctx, c, "b", w, str)
+        for n in (a, b):
+            if n is not None and n not in all_names:
+                ctx.err(w, f"名称 “{n}” 未声明")
+        op = _get(ctx, c, "op", w, str, "eq")
+        if op not in ("eq", "le"):
+            ctx.err(w, "op 须为 eq 或 le")
+        consistency.append(Consistency(a or "?", b or "?", op, _get(ctx, c, "tolerance", w, float, 0.0),
+                                       _severity(ctx, w, _get(ctx, c, "severity", w, str, "警告")),
+                                       _get(ctx, c, "message", w, str) or "?"))
+    cross = []
+    for i, c in enumerate(data.get("cross_checks", [])):
+        w = f"cross_checks[{i}]"
+        left, right = _get(ctx, c, "left", w, str), _get(ctx, c, "right", w, str)
+        for n in (left, right):
+            if n is not None and n not in all_names:
+                ctx.err(w, f"名称 “{n}” 未声明")
+        op = _get(ctx, c, "op", w, str, "le")
+        if op not in ("le", "ge"):
+            ctx.err(w, "op 须为 le 或 ge")
+        cross.append(CrossCheck(left or "?", op, right or "?",
+                                _severity(ctx, w, _get(ctx, c, "severity", w, str, "警告")),
+                                _get(ctx, c, "message", w, str) or "?"))
     checks = []
-    all_names = ({f"f_{x}" for x in seen_f} | {f"m_{x}" for x in seen_m})
     for i, t in enumerate(data.get("text_checks", [])):
         w = f"text_checks[{i}]"
         pat = _get(ctx, t, "pattern", w, str)
@@ -506,8 +562,16 @@ def parse_framework(data: dict, path: Path) -> Framework:
         suggest_decimals=int(head.get("suggest_decimals", 1)), score_decimals=int(head.get("score_decimals", 2)),
         rate_decimals=int(head.get("rate_decimals", 4)), grades=grades, fields=fields,
         project_columns=pcols, metrics=metrics, level1=level1, level2=level2, indicators=indicators,
-        reallocations=realloc, adjustments=adjustments, text_checks=checks, path=path,
+        reallocations=realloc, adjustments=adjustments, text_checks=checks, consistency=consistency,
+        cross_checks=cross, path=path,
     )
+
+
+def _severity(ctx: _Ctx, where: str, v: str | None) -> str:
+    if v not in ("错误", "警告", "提示"):
+        ctx.err(where, f"严重程度 “{v}” 须为 错误、警告 或 提示")
+        return "警告"
+    return v
 
 
 def _check_rule(ctx: _Ctx, where: str, rtype: str, p: dict, metric: str | None, metrics: set) -> None:

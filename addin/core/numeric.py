@@ -27,6 +27,8 @@ def excel_round(x: float, digits: int = 0) -> float:
     if not math.isfinite(x):
         raise ValueError("不能对非有限数取整")
     d = Decimal(format(x, ".15g"))
+    if d.adjusted() >= 15:  # no decimals left at 15 significant digits
+        return float(d)
     q = Decimal(1).scaleb(-digits)
     return float(d.quantize(q, rounding=ROUND_HALF_UP))
 

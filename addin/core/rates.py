@@ -6,6 +6,7 @@ with a short Chinese message. Rates are fractions (0.9231); cell formats show pe
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
 from .errors import CalcError
@@ -34,7 +35,13 @@ def _div(num: float, den: float, den_what: str, digits: int) -> float:
         if num == 0:
             raise CalcError("not_applicable", f"不适用（{den_what}为0）", 1)
         raise CalcError("zero_denominator", f"{den_what}为0，无法计算", 1)
-    return excel_round(num / den, digits)
+    return _finite(num / den, digits)
+
+
+def _finite(x: float, digits: int) -> float:
+    if not math.isfinite(x) or abs(x) > 1e9:  # a rate of a billion is a typing error, not a figure
+        raise CalcError("absurd", "结果过大，请检查数值")
+    return excel_round(x, digits)
 
 
 def exec_rate(actual: Any, budget: Any, digits: int = RATE_DECIMALS) -> float:
@@ -71,7 +78,7 @@ def growth_rate(current: Any, previous: Any, digits: int = RATE_DECIMALS) -> flo
     p = _num(previous, "上年数", 1)
     if p == 0:
         raise CalcError("zero_denominator", "上年数为0，无法计算增长率", 1)
-    return excel_round((c - p) / p, digits)
+    return _finite((c - p) / p, digits)
 
 
 def control_rate(actual: Any, budget: Any, digits: int = RATE_DECIMALS) -> float:
@@ -95,7 +102,7 @@ def spend_progress(spent: Any, budget: Any, reported: Any = None,
         return exec_rate(spent, budget, digits)
     if is_blank(reported):
         raise CalcError("missing", "未填支出金额或系统进度", 0)
-    return excel_round(_num(reported, "系统进度", 2), digits)
+    return _finite(_num(reported, "系统进度", 2), digits)
 
 
 def funds_rate(h1: Any, full: Any, h1_weight: Any = 0.5, full_weight: Any = 0.5,
@@ -107,7 +114,7 @@ def funds_rate(h1: Any, full: Any, h1_weight: Any = 0.5, full_weight: Any = 0.5,
     wb = _num(full_weight, "全年权重", 3)
     if wa + wb == 0:
         raise CalcError("zero_denominator", "权重之和为0，无法计算", 2)
-    return excel_round((wa * a + wb * b) / (wa + wb), digits)
+    return _finite((wa * a + wb * b) / (wa + wb), digits)
 
 
 # ---- mirrors of the native Excel formulas the template uses (SUM, a-b, =ref, COUNTIFS) ----

@@ -20,10 +20,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..core.chapters import CHAPTER_KEYS, DEFAULT_TEXT, PARAGRAPH_KINDS
 from ..core.framework import Framework, Indicator
+from ..core.formulas import adj_total_formula, grade_formula, max_formula, suggest_formula, total_formula
 from ..core.metrics import excel_formula
 from ..core.model import META_FRAMEWORK, META_VERSION, TEMPLATE_VERSION
 from ..core.placeholders import Placeholders
-from ..core.scoring import rule_inputs
 from . import styles as st
 
 SHEET_GUIDE = "填表说明"
@@ -344,7 +344,7 @@ class _Builder:
                 ws.cell(r, col, v)
             self.style(ws.cell(r, col), center=col != 3)
         # 适用分值: nominal max moved by reallocations whose condition holds
-        mx = ws.cell(r, 5, _max_formula(fw, ind))
+        mx = ws.cell(r, 5, max_formula(fw, ind))
         self.style(mx, calc=True, fmt=st.FMT_SCORE, center=True)
         self.cell_name(ind.max_name, ws, r, 5)
         expl = ind.explanation
@@ -365,8 +365,7 @@ class _Builder:
         else:
             self.style(v, center=True)
         if ind.rule is not None:
-            args = [META_FRAMEWORK, f'"{ind.id}"', ind.max_name] + rule_inputs(ind)
-            sug.value = f"=SUGGEST_SCORE({','.join(args)})"
+            sug.value = suggest_formula(ind)
             self.style(sug, calc=True, fmt=st.FMT_SCORE, center=True)
             self.cell_name(ind.suggest_name, ws, r, 9)
         else:
@@ -423,10 +422,7 @@ class _Builder:
         for col in range(1, 7):
             self.style(ws.cell(r, col), center=True)
             ws.cell(r, col).font = st.SECTION_FONT
-        plus = [a.score_name for a in fw.adjustments if a.sign > 0]
-        minus = [a.score_name for a in fw.adjustments if a.sign < 0]
-        f = f"=SUM({','.join(plus) or '0'})-SUM({','.join(minus) or '0'})"
-        c = ws.cell(r, 5, f)
+        c = ws.cell(r, 5, adj_total_formula(fw))
         self.style(c, calc=True, fmt=st.FMT_SCORE, center=True)
         self.cell_name("adj_total", ws, r, 5)
         ws.freeze_panes = "A3"
@@ -457,12 +453,7 @@ class _Builder:
         r += 1
         ws.cell(r, 1, "总分")
         ws.cell(r, 2, fw.total_max)
-        groups = ",".join([g.total_name for g in fw.level1] + [a.score_name for a in fw.adjustments if a.sign > 0])
-        minus = ",".join(a.score_name for a in fw.adjustments if a.sign < 0) or "0"
-        total = f"SUM({groups})-SUM({minus})"
-        if fw.total_cap is not None:
-            total = f"MIN({fw.total_cap:g},{total})"
-        c = ws.cell(r, 3, "=" + total)
+        c = ws.cell(r, 3, total_formula(fw))
         for col in (1, 2, 4):
             self.style(ws.cell(r, col), center=col != 4)
             ws.cell(r, col).font = st.SECTION_FONT
@@ -472,7 +463,7 @@ class _Builder:
         self.cell_name("total_score", ws, r, 3)
         r += 1
         ws.cell(r, 1, "等级")
-        c = ws.cell(r, 3, "=" + _grade_formula(fw))
+        c = ws.cell(r, 3, grade_formula(fw))
         for col in (1, 2, 4):
             self.style(ws.cell(r, col), center=col != 4)
         self.style(c, calc=True, center=True)
@@ -573,25 +564,6 @@ class _Builder:
 
 _FIELD_FORMATS = {"amount": st.FMT_AMOUNT, "count": st.FMT_COUNT, "rate": st.FMT_RATE, "year": "0",
                   "text": st.FMT_TEXT, "longtext": st.FMT_TEXT}
-
-
-def _max_formula(fw: Framework, ind: Indicator):
-    parts = []
-    for r in fw.reallocations:
-        delta = (-r.points if r.source == ind.id else 0) + (r.points if r.target == ind.id else 0)
-        if delta:
-            parts.append(f'IF({r.when_field}="{r.when_value}",{delta:g},0)')
-    if not parts:
-        return ind.max
-    return f"={ind.max:g}+" + "+".join(parts)
-
-
-def _grade_formula(fw: Framework) -> str:
-    grades = sorted(fw.grades, key=lambda g: -g.min)
-    expr = f'"{grades[-1].name}"'
-    for g in reversed(grades[:-1]):
-        expr = f'IF(total_score>={g.min:g},"{g.name}",{expr})'
-    return expr
 
 
 def _placeholder_keys(fw: Framework) -> list[str]:

@@ -17,7 +17,8 @@ from ..core.errors import InputError
 from ..core.framework import Framework
 from ..core.interchange import decode_value, input_names, table_columns, TABLES
 from ..core.model import arithmetic_value
-from .files import atomic_write, check_output_path, load_workbook_safely
+from .files import check_output_path, load_workbook_safely
+from .finish import save_workbook
 from .template import CHART_NAME, SHEET_SUMMARY, add_summary_chart
 
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -116,11 +117,7 @@ def fill_workbook(fw: Framework, src: Path, out: Path, data: dict, *, overwrite:
             continue
         _fill_table(wb, fw, tname, tdata, report)
     _restore_chart(wb)
-
-    def write(tmp: Path) -> None:
-        wb.save(tmp)
-
-    atomic_write(out, write, overwrite=overwrite)
+    save_workbook(wb, out, fw, overwrite=overwrite)
     return report
 
 

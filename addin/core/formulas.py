@@ -1,0 +1,101 @@
+"""The formula of every computed cell, built from the framework.
+
+The template writes these; validation compares a workbook's formulas against them (a
+formula overwritten with a number, or edited) — one source, so the two cannot drift.
+"""
+from __future__ import annotations
+
+import re
+
+from .framework import Framework, Indicator
+from .metrics import excel_formula
+from .model import META_FRAMEWORK
+from .scoring import rule_inputs
+
+
+def max_formula(fw: Framework, ind: Indicator) -> str | float:
+    """适用分值: the nominal maximum moved by reallocations whose condition holds."""
+    parts = []
+    for r in fw.reallocations:
+        delta = (-r.points if r.source == ind.id else 0) + (r.points if r.target == ind.id else 0)
+        if delta:
+            parts.append(f'IF({r.when_field}="{r.when_value}",{delta:g},0)')
+    if not parts:
+        return ind.max
+    return f"={ind.max:g}+" + "+".join(parts)
+
+
+def suggest_formula(ind: Indicator) -> str | None:
+    if ind.rule is None:
+        return None
+    args = [META_FRAMEWORK, f'"{ind.id}"', ind.max_name] + rule_inputs(ind)
+    return f"=SUGGEST_SCORE({','.join(args)})"
+
+
+def value_formula(ind: Indicator) -> str | None:
+    return f"={ind.metric}" if ind.metric else None
+
+
+def adj_total_formula(fw: Framework) -> str:
+    plus = [a.score_name for a in fw.adjustments if a.sign > 0]
+    minus = [a.score_name for a in fw.adjustments if a.sign < 0]
+    return f"=SUM({','.join(plus) or '0'})-SUM({','.join(minus) or '0'})"
+
+
+def total_formula(fw: Framework) -> str:
+    groups = ",".join([g.total_name for g in fw.level1] + [a.score_name for a in fw.adjustments if a.sign > 0])
+    minus = ",".join(a.score_name for a in fw.adjustments if a.sign < 0) or "0"
+    total = f"SUM({groups})-SUM({minus})"
+    if fw.total_cap is not None:
+        total = f"MIN({fw.total_cap:g},{total})"
+    return "=" + total
+
+
+def grade_formula(fw: Framework) -> str:
+    grades = sorted(fw.grades, key=lambda g: -g.min)
+    expr = f'"{grades[-1].name}"'
+    for g in reversed(grades[:-1]):
+        expr = f'IF(total_score>={g.min:g},"{g.name}",{expr})'
+    return "=" + expr
+
+
+def computed_formulas(fw: Framework) -> dict[str, str]:
+    """name -> formula for every single-cell computed name."""
+    out: dict[str, str] = {}
+    for m in fw.metrics:
+        out[m.name] = excel_formula(m)
+    for ind in fw.indicators:
+        mx = max_formula(fw, ind)
+        if isinstance(mx, str):
+            out[ind.max_name] = mx
+        if ind.metric:
+            out[ind.value_name] = value_formula(ind)
+        if ind.rule:
+            out[ind.suggest_name] = suggest_formula(ind)
+    for l2 in fw.level2:
+        out[l2.subtotal_name] = f"=SUM({','.join(i.score_name for i in fw.indicators_of(l2.id))})"
+    for l1 in fw.level1:
+        out[l1.total_name] = f"=SUM({','.join(i.score_name for i in fw.indicators_of_level1(l1.id))})"
+    out["adj_total"] = adj_total_formula(fw)
+    out["total_score"] = total_formula(fw)
+    out["grade"] = grade_formula(fw)
+    return out
+
+
+_ADDIN_PATH = re.compile(r"'[^']*\.xla[mx]?'!|\[\d+\]!|_XLFN\.|_XLL\.|_XLUDF\.", re.IGNORECASE)
+
+
+def normalize_formula(f: str) -> str:
+    """Compare formulas as Excel would: case, $, spaces, add-in path qualifiers and _xlfn. do not matter."""
+    s = _ADDIN_PATH.sub("", f.strip())
+    out, in_str = [], False
+    for ch in s:
+        if ch == '"':
+            in_str = not in_str
+            out.append(ch)
+        elif in_str:
+            out.append(ch)
+        elif ch not in " $\n\r\t":
+            out.append(ch.upper())
+    s = "".join(out)
+    return s if s.startswith("=") else "=" + s

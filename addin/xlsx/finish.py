@@ -1,0 +1,166 @@
+"""Last touches on every workbook jxzp writes (template, sample, fill, annotated copy).
+
+- Row heights of indicator rows follow their 评分说明, so text reads on opening.
+- Print areas of the two long tables end at their last used row.
+- Cached values: openpyxl saves formulas without results, so WPS/LibreOffice (which have no
+  jxzp UDFs) would show #NAME?. We compute every formula cell's value with the core — the
+  same functions the UDFs call — and store it as the cell's cached result. Excel with the
+  add-in recalculates and gets the same numbers.
+"""
+from __future__ import annotations
+
+import io
+import math
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from openpyxl.utils import get_column_letter
+
+from ..core.evaluate import evaluate
+from ..core.framework import Framework
+from ..core.numeric import is_number
+from ..core import rates
+from ..core.errors import CalcError
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def prepare(wb, fw: Framework) -> None:
+    """Before saving: heights of indicator rows and print areas of the long tables."""
+    from .template import SHEET_PROJECTS, SHEET_TEXT, _fit_height  # noqa: PLC0415
+    from .writer import name_cells  # noqa: PLC0415
+
+    for ind in fw.indicators:
+        cells = name_cells(wb, ind.note_name)
+        if not cells or not isinstance(cells[0].value, str):
+            continue
+        c = cells[0]
+        ws = c.parent
+        width = ws.column_dimensions[c.column_letter].width or 48
+        need = _fit_height([(c.value, width)], 13)
+        if (ws.row_dimensions[c.row].height or 15) < need:
+            ws.row_dimensions[c.row].height = need
+    for sheet, col_name, header_row in ((SHEET_PROJECTS, "p_name", 3), (SHEET_TEXT, "rpt_text", 3)):
+        cells = name_cells(wb, col_name)
+        if not cells or sheet not in wb.sheetnames:
+            continue
+        used = [c.row for c in cells if c.value not in (None, "")]
+        last = max(used + [cells[0].row + 19])
+        ws = wb[sheet]
+        ws.print_area = f"A1:{get_column_letter(ws.max_column)}{last}"
+        # rows as tall as their longest wrapped text (the template cannot know the text)
+        text_cols = [col_name] + (["p_remark"] if sheet == SHEET_PROJECTS else [])
+        for tcn in text_cols:
+            tcells = name_cells(wb, tcn)
+            if not tcells:
+                continue
+            width = ws.column_dimensions[tcells[0].column_letter].width or 40
+            for c in tcells:
+                if isinstance(c.value, str) and c.value:
+                    need = _fit_height([(c.value, width)])
+                    if (ws.row_dimensions[c.row].height or 15) < need:
+                        ws.row_dimensions[c.row].height = need
+    wb.calculation.fullCalcOnLoad = False  # cached values are right; Excel recalculates what changes
+
+
+def save_workbook(wb, out: Path, fw: Framework, *, overwrite: bool) -> Path:
+    from .files import atomic_write  # noqa: PLC0415
+
+    prepare(wb, fw)
+
+    def write(tmp: Path) -> None:
+        wb.save(tmp)
+        inject_cached_values(tmp, fw)
+
+    return atomic_write(out, write, overwrite=overwrite)
+
+
+def _computed_values(path: Path, fw: Framework) -> dict[tuple[str, str], Any]:
+    from ..core.formulas import computed_formulas  # noqa: PLC0415
+    from .reader import read_book  # noqa: PLC0415
+
+    book = read_book(path)
+    ev = evaluate(fw, book)
+    out: dict[tuple[str, str], Any] = {}
+    for name in computed_formulas(fw):
+        c = book.cell(name)
+        if c is None or c.formula is None:
+            continue
+        try:
+            out[(c.sheet, c.coord)] = ev.expected(name)
+        except KeyError:
+            continue
+    # per-project 执行率: =IF(OR(name="",budget=""),"",EXEC_RATE(spent,budget))
+    names, budgets, spent = book.column("p_name"), book.column("p_budget"), book.column("p_spent")
+    for i, c in enumerate(book.column("p_exec_rate")):
+        if c.formula is None or i >= len(names):
+            continue
+        if names[i].value in (None, "") or i >= len(budgets) or budgets[i].value in (None, ""):
+            out[(c.sheet, c.coord)] = ""
+            continue
+        try:
+            out[(c.sheet, c.coord)] = rates.exec_rate(spent[i].value if i < len(spent) else None, budgets[i].value)
+        except CalcError as e:
+            out[(c.sheet, c.coord)] = e.message
+    return out
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """sheet name -> part name inside the package."""
+    wb = etree.fromstring(z.read("xl/workbook.xml"))
+    rels = etree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    target = {r.get("Id"): r.get("Target") for r in rels.iter(f"{{{PKG_REL_NS}}}Relationship")}
+    out = {}
+    for s in wb.iter(f"{{{NS}}}sheet"):
+        t = target.get(s.get(f"{{{REL_NS}}}id"), "")
+        out[s.get("name")] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    return out
+
+
+def inject_cached_values(path: Path, fw: Framework) -> None:
+    values = _computed_values(path, fw)
+    if not values:
+        return
+    by_sheet: dict[str, dict[str, Any]] = {}
+    for (sheet, coord), v in values.items():
+        by_sheet.setdefault(sheet, {})[coord] = v
+    with zipfile.ZipFile(path) as z:
+        parts = _sheet_parts(z)
+        items = [(i, z.read(i.filename)) for i in z.infolist()]
+    changed = {}
+    for sheet, cells in by_sheet.items():
+        part = parts.get(sheet)
+        if not part:
+            continue
+        data = dict((i.filename, d) for i, d in items)[part]
+        root = etree.fromstring(data)
+        for c in root.iter(f"{{{NS}}}c"):
+            coord = c.get("r")
+            if coord not in cells or c.find(f"{{{NS}}}f") is None:
+                continue
+            _set_cached(c, cells[coord])
+        changed[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in items:
+            out.writestr(info, changed.get(info.filename, data))
+    Path(path).write_bytes(buf.getvalue())
+
+
+def _set_cached(c, value: Any) -> None:
+    v = c.find(f"{{{NS}}}v")
+    if v is None:
+        v = etree.SubElement(c, f"{{{NS}}}v")
+    if is_number(value) and math.isfinite(float(value)):
+        c.attrib.pop("t", None)
+        v.text = repr(float(value)) if isinstance(value, float) else str(value)
+    elif value is None:
+        c.remove(v)
+        c.attrib.pop("t", None)
+    else:
+        c.set("t", "str")
+        v.text = str(value)
