@@ -8,10 +8,13 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=find_packages(include=["addin", "addin.*", "docgen", "docgen.*"]),
+    # macros/ (ribbon XML, VBA text) ships inside the package as addin/macros, for jxzp build-addin
+    packages=[*find_packages(include=["addin", "addin.*", "docgen", "docgen.*"]), "addin.macros"],
+    package_dir={"addin.macros": "macros"},
     package_data={
         "addin.core": ["frameworks/*.toml"],
         "addin": ["samples/*.json"],
+        "addin.macros": ["*.xml", "*.bas", "*.cls"],
     },
     install_requires=[
         "xlwings==0.37.8",  # exact: the add-in's VBA module and DLL name are tied to this version

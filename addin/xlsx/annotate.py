@@ -47,6 +47,7 @@ def annotate_copy(fw: Framework, src: Path, out: Path, result: ValidationResult,
         cell = wb[sheet][coord]
         had = cell.comment is not None
         log.append([sheet, coord, _fill_hex(cell) or "", 1 if had else 0, cell.comment.text if had else ""])
+        log.cell(log.max_row, 5).data_type = "s"  # a note beginning with "=" stays text
         cell.fill = PatternFill("solid", fgColor=FILL_COLORS[severity])
         text = note if not had else note + "\n——原批注——\n" + cell.comment.text
         c = Comment(safe_text(text, 30000), AUTHOR)

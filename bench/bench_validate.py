@@ -1,0 +1,53 @@
+"""Benchmark: `jxzp validate` on the sample vs a bare openpyxl load of the same file (goal ≤ 1.3×).
+
+Run: python bench/bench_validate.py [--repeat N]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=15)
+    args = ap.parse_args()
+    import openpyxl
+
+    from addin.service import make_sample
+    from addin.validate_cmd import validate_file
+
+    with tempfile.TemporaryDirectory() as d:
+        path = make_sample(Path(d) / "sample.xlsx")
+        validate_file(path)  # warm imports and caches
+        bare = best(lambda: openpyxl.load_workbook(path), args.repeat)
+        bare_ro = best(lambda: openpyxl.load_workbook(path, read_only=True).close(), args.repeat)
+        full = best(lambda: validate_file(path), args.repeat)
+        tracemalloc.start()
+        validate_file(path)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    print(f"openpyxl.load_workbook (default mode)   {bare * 1000:7.1f} ms")
+    print(f"openpyxl.load_workbook (read_only)      {bare_ro * 1000:7.1f} ms")
+    print(f"jxzp validate (read + evaluate + rules) {full * 1000:7.1f} ms   ratio {full / bare:.2f}× (goal ≤ 1.3×)")
+    print(f"peak Python memory during validate      {peak / 1048576:7.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
