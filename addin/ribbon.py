@@ -270,7 +270,6 @@ def generate_report() -> None:
 
 def _generate_report(job: _Job) -> None:
     from .core.findings import ERROR  # noqa: PLC0415
-    from .xlsx.files import unique_path  # noqa: PLC0415
 
     folder = _saved_path(job.book).parent
     _, _, ev, result = _check(job, job.book)
@@ -281,15 +280,15 @@ def _generate_report(job: _Job) -> None:
     import docgen  # noqa: PLC0415 - python-docx only when a report is made
 
     job.status("正在生成 Word 报告……")
-    out = unique_path(folder / Path(str(docgen.default_report_name(ev))).name)
-    out = docgen.build_report(ev, out, overwrite=False)
+    out, rendered = docgen.write_report(ev, folder / Path(str(docgen.default_report_name(ev))).name)
     job.status("正在打开报告……")
     try:
         open_file(Path(out))
         opened = ""
     except Exception:
         opened = "\n\n（未能自动打开，请在文件夹中双击打开。）"
-    job.say(f"已生成自评报告：\n{out}{opened}")
+    notes = "".join(f"\n· {w}" for w in rendered.warnings[:8])
+    job.say(f"已生成自评报告：\n{out}{opened}" + (f"\n\n请注意：{notes}" if notes else ""))
 
 
 def about() -> None:

@@ -353,14 +353,15 @@ def fake_docgen(monkeypatch):
     def default_report_name(ev):
         return f"{ev.book.raw('f_department') or '部门'}自评报告.docx"
 
-    def build_report(ev, out_path, overwrite=False):
-        out = Path(out_path)
-        assert overwrite or not out.exists()
+    def write_report(ev, out_path, overwrite=False):
+        from addin.xlsx.files import unique_path
+
+        out = Path(out_path) if overwrite else unique_path(Path(out_path))  # as docgen does
         out.write_bytes(b"docx")
         calls.append((ev, out))
-        return out
+        return out, types.SimpleNamespace(warnings=["占位符{x}不存在"])
 
-    mod.default_report_name, mod.build_report = default_report_name, build_report
+    mod.default_report_name, mod.write_report = default_report_name, write_report
     monkeypatch.setitem(sys.modules, "docgen", mod)
     opened = []
     monkeypatch.setattr(ribbon, "open_file", opened.append)
@@ -390,6 +391,7 @@ def test_generate_report_writes_next_to_the_workbook_under_a_free_name(sample_fi
     assert (tmp_path / name).read_bytes() == b"an older report"
     assert ev.total == evaluate(framework_for(read_book(path)), read_book(path)).total
     assert str(out) in book.app.alerts[-1]["prompt"]
+    assert "占位符{x}不存在" in book.app.alerts[-1]["prompt"]  # the report's warnings reach the user
 
 
 def test_generate_report_without_errors_does_not_ask(sample_file, tmp_path, monkeypatch, fake_docgen):

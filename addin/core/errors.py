@@ -36,5 +36,8 @@ class CalcError(Exception):
         self.message = message
         self.arg = arg  # index of the offending argument, when one is to blame
 
+    def __reduce__(self):  # copy/pickle keep code and message (Exception's default would not)
+        return (CalcError, (self.code, self.message, self.arg))
+
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"CalcError({self.code!r}, {self.message!r})"

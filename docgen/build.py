@@ -1,0 +1,46 @@
+"""Writing the report to a file: default name, no silent overwrite, atomic write."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from addin.core.errors import OutputError
+from addin.xlsx.files import atomic_write, check_output_path, unique_path
+
+from .report import REPORT_KIND, Rendered, department, render
+from .text import sanitize_filename, year_text
+
+
+def default_report_name(ev) -> str:
+    """'{部门}{年度}年度部门整体支出绩效自评报告.docx', safe as a Windows file name."""
+    year = year_text(ev.inputs.get("f_year"))
+    stem = f"{department(ev)}{year + '年度' if year else ''}{REPORT_KIND}"
+    return sanitize_filename(stem, fallback=REPORT_KIND) + ".docx"
+
+
+def resolve_output(out_path: str | Path, *, overwrite: bool) -> Path:
+    """The path to write: .docx added when there is no suffix; name(2).docx... when taken."""
+    out = Path(out_path)
+    if out.suffix == "":
+        out = out.with_name(out.name + ".docx")
+    elif out.suffix.lower() != ".docx":
+        raise OutputError(f"报告须保存为 Word 文档（.docx），而不是 {out.suffix}：{out}")
+    if out.exists() and out.is_dir():
+        raise OutputError(f"输出路径 {out} 是文件夹，请给出文件名")
+    if not overwrite:
+        out = unique_path(out)
+    return out
+
+
+def write_report(ev, out_path: str | Path, *, overwrite: bool = False, **render_kw) -> tuple[Path, Rendered]:
+    """Render and write; returns (path written, rendered report with its warnings)."""
+    out = resolve_output(out_path, overwrite=overwrite)
+    inputs = (Path(ev.book.source),) if ev.book.source else ()
+    out = check_output_path(out, overwrite=overwrite, inputs=inputs)
+    rendered = render(ev, **render_kw)
+    atomic_write(out, lambda tmp: rendered.document.save(str(tmp)), overwrite=overwrite)
+    return out, rendered
+
+
+def build_report(ev, out_path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write the report for ev to out_path (or name(2).docx... unless overwrite); returns the path."""
+    return write_report(ev, out_path, overwrite=overwrite)[0]
