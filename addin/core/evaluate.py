@@ -121,7 +121,7 @@ def evaluate(fw: Framework, book: BookData) -> Evaluation:
 
     for m in fw.metrics:  # declared in dependency order (the loader checks it)
         try:
-            v = metric_fns.compute(m, [arg_value(a) for a in m.args], fw.rate_decimals)
+            v = metric_fns.compute(m, [arg_value(a) for a in m.args])
             ev.metrics[m.name] = MetricResult(m, float(v))
         except CalcError as e:
             ev.metrics[m.name] = MetricResult(m, None, e)

@@ -223,7 +223,6 @@ class Framework:
     total_cap: float | None
     suggest_decimals: int
     score_decimals: int
-    rate_decimals: int
     grades: list[Grade]
     fields: list[Field]
     project_columns: list[ProjectColumn]
@@ -560,7 +559,7 @@ def parse_framework(data: dict, path: Path) -> Framework:
         years=tuple(head.get("years", ())), version=str(head.get("version", "1")),
         source=head.get("source", ""), total_max=total_max, total_cap=head.get("total_cap"),
         suggest_decimals=int(head.get("suggest_decimals", 1)), score_decimals=int(head.get("score_decimals", 2)),
-        rate_decimals=int(head.get("rate_decimals", 4)), grades=grades, fields=fields,
+        grades=grades, fields=fields,
         project_columns=pcols, metrics=metrics, level1=level1, level2=level2, indicators=indicators,
         reallocations=realloc, adjustments=adjustments, text_checks=checks, consistency=consistency,
         cross_checks=cross, path=path,

@@ -54,11 +54,11 @@ def excel_formula(metric: Metric) -> str:
     raise KeyError(metric.fn)  # pragma: no cover - guarded by the framework loader
 
 
-def compute(metric: Metric, args: list[Any], rate_decimals: int = rates.RATE_DECIMALS) -> float:
+def compute(metric: Metric, args: list[Any]) -> float:
     """Value of the metric from its argument values (single values or, for ranges, lists)."""
     fn, udf = _FNS[metric.fn]
     if udf:
-        return fn(*args, *_params(metric), digits=rate_decimals)
+        return fn(*args, *_params(metric))  # the UDF's own default precision, so Excel and CLI agree
     return fn(*args)
 
 

@@ -1,7 +1,8 @@
 """Excel-compatible rounding, value classification and Chinese number formatting.
 
 Rounding happens in exactly two places: rates are rounded to the framework's
-rate_decimals (4, i.e. a percentage with two decimals) when computed, and
+rates.RATE_DECIMALS (4, i.e. a percentage with two decimals; fixed, because the
+UDFs use it too) when computed, and
 suggested scores to suggest_decimals (1). Both use excel_round, which mirrors
 Excel's ROUND: 15 significant digits first, then half away from zero.
 """

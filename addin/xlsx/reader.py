@@ -2,10 +2,16 @@
 
 Read-only mode streams each sheet once; formulas are kept as formulas (never cached
 values), so the core recomputes everything from the inputs.
+
+Names are checked against the template's layout: a named cell whose row label (三级指标,
+项目, 表头...) belongs to another row — rows were inserted or deleted by a program that did
+not move the names — is marked as a problem instead of being read from the wrong cell.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +26,10 @@ OUR_PREFIXES = ("f_", "m_", "p_", "v_", "sug_", "s_", "max_", "n_", "sub_", "grp
 OUR_NAMES = {"total_score", "grade"}
 # columns whose rows beyond the named range are looked at (data typed below the table)
 OVERFLOW_NAMES = ("p_name", "rpt_text")
+_FRAMEWORK_ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")  # as addin.core.framework: an id, never a path
+# Excel writes characters XML cannot hold as _xHHHH_ (ECMA-376 ST_Xstring); openpyxl leaves them escaped
+_XSTRING_ESCAPE = re.compile(r"(?<!_)_x([0-9A-Fa-f]{4})_")
+_FLOAT_MAX_INT = 2 ** 53  # beyond this an integer is not a value Excel can hold exactly
 
 
 def _ours(name: str) -> bool:
@@ -43,6 +53,25 @@ def _const(attr_text: str) -> str | None:
     return m.group(1) if m.group(1) is not None else m.group(2)
 
 
+def unescape_xstring(text: str) -> str:
+    """'a_x000B_b' -> 'a\\x0bb', as Excel shows it."""
+    if "_x" not in text:
+        return text
+    return _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _plain_value(v: Any) -> Any:
+    if isinstance(v, str):
+        return unescape_xstring(v)
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > _FLOAT_MAX_INT:
+        # a 400-digit <v> would overflow every float conversion downstream
+        try:
+            return float(v)
+        except OverflowError:
+            return float("inf") if v > 0 else float("-inf")
+    return v
+
+
 def _cell_value(cell) -> tuple[Any, str | None]:
     """(value, formula) of an openpyxl cell."""
     v = cell.value
@@ -54,16 +83,78 @@ def _cell_value(cell) -> tuple[Any, str | None]:
             return None, "=" + str(v.text or "")
         if hasattr(v, "isoformat"):
             return v, None  # dates are passed through; validation reports them
-        return str(v), None
-    return v, None
+        return unescape_xstring(str(v)), None
+    return _plain_value(v), None
 
 
 def read_book(path: str | Path) -> BookData:
     wb = load_workbook_safely(path, read_only=True)
     try:
-        return _read(wb, str(path))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns in English about cells it reads oddly
+            return _read(wb, str(path))
     finally:
         wb.close()
+
+
+# ---------------------------------------------------------------- where the template puts labels
+def _norm_label(v: Any) -> str:
+    if v is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(v)).strip()
+    return re.sub(r"\s*\(必填\)$", "", s)
+
+
+def _label_expectations(framework_id: str | None) -> dict[str, tuple[int | None, str]]:
+    """name -> (label column, label) as the template lays rows out; column None: header above a table.
+
+    Empty when the framework cannot be loaded (the caller reports that).
+    """
+    if not framework_id:
+        return {}
+    try:
+        from ..core.framework import load_framework  # noqa: PLC0415
+
+        fw = load_framework(framework_id)
+    except Exception:
+        return {}
+    out: dict[str, tuple[int | None, str]] = {}
+    for f in fw.fields:  # 基本信息: label in column A
+        out[f.name] = (1, f.label)
+    for m in fw.metrics:
+        out[m.name] = (1, m.label)
+    for ind in fw.indicators:  # indicator sheets: 三级指标 in column C
+        for n in (ind.score_name, ind.note_name, ind.max_name, ind.value_name, ind.suggest_name):
+            out[n] = (3, ind.name)
+    for a in fw.adjustments:  # 加减分: 类别 in column A
+        out[a.score_name] = (1, a.name)
+        out[a.note_name] = (1, a.name)
+    for g in fw.level2:  # 汇总: 二级指标 in column A
+        out[g.subtotal_name] = (1, g.name)
+    for g in fw.level1:
+        out[g.total_name] = (1, "合计")
+    out.update({"adj_total": (1, "加减分合计"), "total_score": (1, "总分"), "grade": (1, "等级")})
+    for c in fw.project_columns:  # tables: the header cell above the first row
+        out[c.name] = (None, c.label)
+    out["p_exec_rate"] = (None, "执行率")
+    out.update({"rpt_chapter": (None, "章节"), "rpt_kind": (None, "类型"), "rpt_text": (None, "文字"),
+                "rpt_remark": (None, "说明")})
+    return out
+
+
+def _known_sheets(framework_id: str | None) -> set[str]:
+    from .template import (SHEET_ADJUST, SHEET_GUIDE, SHEET_INFO, SHEET_PROJECTS, SHEET_RESULTS,  # noqa: PLC0415
+                           SHEET_SUMMARY, SHEET_TEXT)
+
+    known = {SHEET_GUIDE, SHEET_INFO, SHEET_PROJECTS, SHEET_ADJUST, SHEET_SUMMARY, SHEET_TEXT, SHEET_RESULTS,
+             "_jxzp_marks"}
+    try:
+        from ..core.framework import load_framework  # noqa: PLC0415
+
+        known |= {g.sheet for g in load_framework(framework_id).level1} if framework_id else set()
+    except Exception:
+        pass
+    return known
 
 
 def _read(wb, source: str) -> BookData:
@@ -78,43 +169,62 @@ def _read(wb, source: str) -> BookData:
     for name, dn in defined:
         if name == META_FRAMEWORK:
             framework_id = _const(dn.attr_text)
-            continue
-        if name == META_VERSION:
+        elif name == META_VERSION:
             template_version = _const(dn.attr_text)
-            continue
-        if not _ours(name):
+    if framework_id is not None and not _FRAMEWORK_ID.match(framework_id):
+        # a workbook names its framework by id; a path here would make jxzp read (or fetch) another file
+        shown = framework_id[:60].translate({i: None for i in range(32)})
+        raise InputError(f"{Path(source).name} 的名称 jx_framework 为“{shown}”，不是指标体系标识（如 gd_county_2022）。"
+                         "工作簿不能指定指标体系文件的路径；请在“公式→名称管理器”中改回模板中的标识，"
+                         "或用 jxzp new 生成新模板后把数据复制过去")
+    expect = _label_expectations(framework_id)
+    missing_sheet_refs: list[tuple[NameRef, str]] = []
+    label_at: dict[str, dict[tuple[int, int], Any]] = {}  # sheet -> (row, col) -> label value read
+    label_cols: dict[str, set[int]] = {}
+    checks: list[tuple[NameRef, str, int, int, int, int, int | None, str]] = []
+    for name, dn in defined:
+        if name in (META_FRAMEWORK, META_VERSION) or not _ours(name):
             continue
         ref = NameRef(name)
         names[name] = ref
         text = dn.attr_text or ""
         if "#REF!" in text:
-            ref.problem = "#REF!"
+            ref.problem = "#REF!（所指的单元格、行或工作表已被删除）"
             continue
         try:
             dests = list(dn.destinations)
         except Exception:
-            ref.problem = f"无法解析：{text}"
+            ref.problem = f"无法解析：{text[:80]}"
             continue
         if len(dests) != 1:
-            ref.problem = f"指向多个区域或不是单元格：{text}"
+            ref.problem = f"指向多个区域或不是单元格：{text[:80]}"
             continue
         sheet, coord = dests[0]
         if sheet not in sheets:
-            ref.problem = f"指向不存在的工作表“{sheet}”"
+            missing_sheet_refs.append((ref, sheet))
             continue
         bounds = _parse_ref(coord)
         if bounds is None:
-            ref.problem = f"不是单元格区域：{text}"
+            ref.problem = f"不是单元格区域：{text[:80]}"
             continue
         c1, r1, c2, r2 = bounds
         if (c2 - c1 + 1) * (r2 - r1 + 1) > 100_000:
-            ref.problem = f"区域过大：{text}"
+            ref.problem = f"区域过大：{text[:80]}"
             continue
         per_sheet = wanted.setdefault(sheet, {})
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
                 cell = per_sheet.setdefault((r, c), Cell(sheet, f"{get_column_letter(c)}{r}"))
                 ref.cells.append(cell)
+        if name in expect:
+            lcol, label = expect[name]
+            if lcol is None and r1 > 1:  # a table column: header just above
+                checks.append((ref, sheet, c1, r1, c2, r2, None, label))
+                label_cols.setdefault(sheet, set()).add(c1)
+            elif lcol is not None and (r1, c1) == (r2, c2):
+                checks.append((ref, sheet, c1, r1, c2, r2, lcol, label))
+                label_cols.setdefault(sheet, set()).add(lcol)
+    _explain_missing_sheets(missing_sheet_refs, sheets, framework_id)
 
     overflow_cols: dict[str, tuple[str, int, int]] = {}
     for nm in OVERFLOW_NAMES:
@@ -127,19 +237,28 @@ def _read(wb, source: str) -> BookData:
     overflow: dict[str, list[Cell]] = {}
     for sheet, cells in wanted.items():
         ws = wb[sheet]
+        if not hasattr(ws, "iter_rows"):  # a chart sheet: nothing to read
+            continue
         extra = [(nm, col, row) for nm, (sh, col, row) in overflow_cols.items() if sh == sheet]
+        lcols = label_cols.get(sheet, set())
         rows = [rc[0] for rc in cells]
-        cols = [rc[1] for rc in cells]
-        max_row = max(rows)
+        cols = [rc[1] for rc in cells] + list(lcols)
+        min_row, max_row = min(rows), max(rows)
+        if lcols:  # labels may have moved below the named rows (rows inserted above them)
+            min_row = max(1, min_row - 1)
+            max_row = min(max(max_row, ws.max_row or max_row), max_row + 1000)
         if extra:
             max_row = max(max_row, ws.max_row or max_row)
         min_col, max_col = min(cols), max(cols)
-        # one streaming pass over the rows and columns that hold named cells
-        for row in ws.iter_rows(min_row=min(rows), max_row=max_row, min_col=min_col, max_col=max_col):
+        labels = label_at.setdefault(sheet, {})
+        # one streaming pass over the rows and columns that hold named cells (and their labels)
+        for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col):
             for cell in row:
                 rc = (getattr(cell, "row", None), getattr(cell, "column", None))
                 if rc[0] is None:
                     continue
+                if rc[1] in lcols and cell.value is not None:
+                    labels[rc] = _plain_value(cell.value)
                 target = cells.get(rc)
                 if target is not None:
                     target.value, target.formula = _cell_value(cell)
@@ -148,5 +267,62 @@ def _read(wb, source: str) -> BookData:
                     if rc[1] == col and rc[0] > last_row and cell.value not in (None, ""):
                         value, formula = _cell_value(cell)
                         overflow.setdefault(nm, []).append(Cell(sheet, f"{get_column_letter(col)}{rc[0]}", value, formula))
+    expected_on: dict[str, set[str]] = {}
+    for check in checks:
+        if check[6] is not None:
+            expected_on.setdefault(check[1], set()).add(_norm_label(check[7]))
+    for check in checks:
+        _check_label(check, label_at.get(check[1], {}), expected_on.get(check[1], set()))
     return BookData(source=source, sheets=sheets, names=names, framework_id=framework_id,
                     template_version=template_version, overflow=overflow)
+
+
+def _explain_missing_sheets(refs: list[tuple[NameRef, str]], sheets: list[str], framework_id: str | None) -> None:
+    """A name pointing at a sheet that is gone; when an unknown sheet exists, it was probably renamed."""
+    if not refs:
+        return
+    known = _known_sheets(framework_id)
+    unknown = [s for s in sheets if s not in known]
+    for ref, sheet in refs:
+        hint = ""
+        if unknown:
+            shown = "”“".join(unknown[:3])
+            hint = f"（工作簿中有模板之外的工作表“{shown}”，是否把“{sheet}”改了名？请改回“{sheet}”）"
+        ref.problem = f"指向不存在的工作表“{sheet}”{hint}"
+
+
+def _check_label(check, labels: dict[tuple[int, int], Any], items: set[str]) -> None:
+    """Mark a name whose row (or table header) shows another item: it was left behind when rows moved."""
+    ref, sheet, c1, r1, c2, r2, lcol, expected = check
+    want = _norm_label(expected)
+    if lcol is None:  # table column: header directly above the first row
+        actual = _norm_label(labels.get((r1 - 1, c1)))
+        if actual == want:
+            return
+        found = sorted(r for (r, c), v in labels.items() if c == c1 and r != r1 - 1 and _norm_label(v) == want)
+        if not found:
+            return  # header text edited by the user: trust the name
+        shift = found[0] + 1 - r1
+        col = get_column_letter(c1)
+        ref.problem = (f"指向 {sheet}!{col}{r1}:{col}{r2}，但表头“{expected}”在第 {found[0]} 行（插入或删除行后名称没有随之移动）。"
+                       f"请在“公式→名称管理器”中把它改为 ='{sheet}'!${col}${r1 + shift}:${col}${r2 + shift}")
+        return
+    actual_raw = labels.get((r1, lcol))
+    actual = _norm_label(actual_raw)
+    if actual == want:
+        return
+    rows = {}
+    for (r, c), v in labels.items():
+        if c == lcol:
+            rows.setdefault(_norm_label(v), []).append(r)
+    elsewhere = [r for r in rows.get(want, []) if r != r1]
+    other_item = bool(actual) and actual in items  # the row of another item
+    if not elsewhere and not other_item:
+        return  # label edited by the user, or the row moved out of sight: trust the name
+    col = get_column_letter(c1)
+    shown = f"“{str(actual_raw).strip()[:30]}”" if actual else "空行"
+    fix = (f"请在“公式→名称管理器”中把它改为 ='{sheet}'!${col}${elsewhere[0]}" if elsewhere
+           else f"请在“公式→名称管理器”中把它改为“{expected}”所在行的 {col} 列")
+    ref.problem = (f"指向 {sheet}!{col}{r1}，但该行是{shown}而不是“{expected}”"
+                   f"（插入或删除行后名称没有随之移动，读出的会是别的数）。{fix}")
+
