@@ -483,32 +483,26 @@ def parse_framework(data: dict, path: Path) -> Framework:
 
     all_names = ({f"f_{x}" for x in seen_f} | {f"m_{x}" for x in seen_m} | {"total_score", "adj_total"}
                  | {f"grp_{x}" for x in seen_1} | {f"sub_{x}" for x in seen_2})
+    def pair(c: dict, w: str, keys: tuple[str, str], ops: tuple[str, ...]) -> tuple[str, str, str, str, str]:
+        """Two declared names, an operator, a severity and a message (consistency / cross_checks)."""
+        x, y = (_get(ctx, c, k, w, str) for k in keys)
+        for n in (x, y):
+            if n is not None and n not in all_names:
+                ctx.err(w, f"名称 “{n}” 未声明")
+        op = _get(ctx, c, "op", w, str, ops[0])
+        if op not in ops:
+            ctx.err(w, f"op 须为 {' 或 '.join(ops)}")
+        return (x or "?", y or "?", op, _severity(ctx, w, _get(ctx, c, "severity", w, str, "警告")),
+                _get(ctx, c, "message", w, str) or "?")
+
     consistency = []
     for i, c in enumerate(data.get("consistency", [])):
-        w = f"consistency[{i}]"
-        a, b = _get(ctx, c, "a", w, str), _get(ctx, c, "b", w, str)
-        for n in (a, b):
-            if n is not None and n not in all_names:
-                ctx.err(w, f"名称 “{n}” 未声明")
-        op = _get(ctx, c, "op", w, str, "eq")
-        if op not in ("eq", "le"):
-            ctx.err(w, "op 须为 eq 或 le")
-        consistency.append(Consistency(a or "?", b or "?", op, _get(ctx, c, "tolerance", w, float, 0.0),
-                                       _severity(ctx, w, _get(ctx, c, "severity", w, str, "警告")),
-                                       _get(ctx, c, "message", w, str) or "?"))
+        a, b, op, sev, msg = pair(c, f"consistency[{i}]", ("a", "b"), ("eq", "le"))
+        consistency.append(Consistency(a, b, op, _get(ctx, c, "tolerance", f"consistency[{i}]", float, 0.0), sev, msg))
     cross = []
     for i, c in enumerate(data.get("cross_checks", [])):
-        w = f"cross_checks[{i}]"
-        left, right = _get(ctx, c, "left", w, str), _get(ctx, c, "right", w, str)
-        for n in (left, right):
-            if n is not None and n not in all_names:
-                ctx.err(w, f"名称 “{n}” 未声明")
-        op = _get(ctx, c, "op", w, str, "le")
-        if op not in ("le", "ge"):
-            ctx.err(w, "op 须为 le 或 ge")
-        cross.append(CrossCheck(left or "?", op, right or "?",
-                                _severity(ctx, w, _get(ctx, c, "severity", w, str, "警告")),
-                                _get(ctx, c, "message", w, str) or "?"))
+        left, right, op, sev, msg = pair(c, f"cross_checks[{i}]", ("left", "right"), ("le", "ge"))
+        cross.append(CrossCheck(left, op, right, sev, msg))
     checks = []
     for i, t in enumerate(data.get("text_checks", [])):
         w = f"text_checks[{i}]"
