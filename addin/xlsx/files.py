@@ -27,6 +27,7 @@ MAX_RATIO = 200  # uncompressed/compressed per member, for members over 1 MB
 MAX_MEMBERS = 5000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XML_PARTS = (".xml", ".rels", ".vml")
+_BINARY_PARTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin")
 _CHUNK = 1 << 16
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 
@@ -51,6 +52,8 @@ def _ole_kind(p: Path) -> str:
 def _sniff(head: bytes) -> str:
     """A short Chinese name for what a non-zip, non-OLE file looks like."""
     h = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if h.startswith((b"{", b"[")):
+        return "JSON 数据文件（如 jxzp export 导出的数据，可用 jxzp fill 写回工作簿）"
     if h.startswith(b"%pdf"):
         return "PDF 文件"
     if h.startswith((b"<!doctype html", b"<html", b"<meta", b"<table", b"<head")) or b"<html" in h[:512]:
@@ -78,9 +81,13 @@ def _sniff(head: bytes) -> str:
 def check_workbook_file(path: str | Path) -> Path:
     """Refuse anything that is not a plausible .xlsx, with a message saying what it is and what to do."""
     p = Path(path)
-    if not p.exists():
+    try:
+        found, folder = p.exists(), p.is_dir()
+    except OSError as e:  # e.g. a name too long for the file system
+        raise InputError(f"无法读取文件 {p}：{_os_reason(e)}。请检查路径和文件名") from None
+    if not found:
         raise InputError(f"找不到文件：{p}。请检查路径和文件名（含扩展名 .xlsx）")
-    if p.is_dir():
+    if folder:
         raise InputError(f"{p} 是文件夹，不是工作簿文件。请给出其中的自评表 .xlsx")
     try:
         size = p.stat().st_size
@@ -170,7 +177,8 @@ def _read_all_parts(p: Path, zf: zipfile.ZipFile, infos) -> None:
     for info in infos:
         if info.is_dir():
             continue
-        is_xml = info.filename.lower().endswith(_XML_PARTS) or info.filename == "[Content_Types].xml"
+        # any part may be named as XML by the package's relationships, whatever its extension
+        is_xml = not info.filename.lower().endswith(_BINARY_PARTS)
         tail = b""
         first = True
         utf16 = False
@@ -261,15 +269,26 @@ def load_workbook_safely(path: str | Path, *, read_only: bool):
     except InputError:
         raise
     except Exception as e:  # openpyxl raises many types for broken parts
-        name = type(e).__name__
-        if "Defused" in name or "Entities" in name or "DTD" in name:
-            raise InputError(f"{p.name} 含有不安全的 XML（实体定义），已拒绝打开。请向发送者索取原始工作簿") from None
-        broken = _find_broken_part(p)
-        if broken:
-            raise InputError(f"{p.name} 无法作为工作簿读取：{broken}。请在 Excel/WPS 中打开（可尝试“打开并修复”）"
-                             "后另存为 .xlsx 再试") from None
-        raise InputError(f"{p.name} 无法作为工作簿读取（结构不符合 .xlsx 规范：{name}）。"
-                         "请在 Excel/WPS 中打开后另存为 .xlsx 再试；如仍不行，请加 --debug 运行并把输出发给维护者") from None
+        raise unreadable(p, e) from None
+
+
+def unreadable(path: str | Path, e: Exception, *, generic: bool = True) -> InputError | None:
+    """The InputError for a package openpyxl failed on (when loading, or later when streaming a sheet).
+
+    With generic=False, None when no damaged part explains the exception (then it is a bug, not the file).
+    """
+    p = Path(path)
+    name = type(e).__name__
+    if "Defused" in name or "Entities" in name or "DTD" in name:
+        return InputError(f"{p.name} 含有不安全的 XML（实体定义），已拒绝打开。请向发送者索取原始工作簿")
+    broken = _find_broken_part(p)
+    if broken:
+        return InputError(f"{p.name} 无法作为工作簿读取：{broken}。请在 Excel/WPS 中打开（可尝试“打开并修复”）"
+                          "后另存为 .xlsx 再试")
+    if not generic:
+        return None
+    return InputError(f"{p.name} 无法作为工作簿读取（结构不符合 .xlsx 规范：{name}）。"
+                      "请在 Excel/WPS 中打开后另存为 .xlsx 再试；如仍不行，请加 --debug 运行并把输出发给维护者")
 
 
 def unique_path(path: Path) -> Path:
@@ -286,21 +305,11 @@ def unique_path(path: Path) -> Path:
 _WIN_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"COM{i}" for i in range(1, 10)} | {f"LPT{i}" for i in range(1, 10)}
 
 
-def check_output_path(out: str | Path, *, overwrite: bool, inputs: tuple[Path, ...] = ()) -> Path:
+def check_output_path(out: str | Path, *, overwrite: bool, inputs: tuple[Path, ...] = (),
+                      suffixes: tuple[str, ...] = ()) -> Path:
+    """Refuse an output path that cannot or must not be written; suffixes: the allowed extensions, if any."""
     p = Path(out)
-    if p.exists() and p.is_dir():
-        raise OutputError(f"输出路径 {p} 是文件夹，请给出文件名（如 {p / '自评表_校验标注.xlsx'}）")
-    for src in inputs:
-        try:
-            if p.exists() and p.samefile(src):
-                raise OutputError(f"输出文件 {p} 与输入文件相同。jxzp 不修改输入文件，请换一个输出文件名")
-        except OSError:
-            pass
-    if p.exists() and not overwrite:
-        raise OutputError(f"文件 {p} 已存在，未覆盖。如确需覆盖请加 --overwrite，或换一个文件名")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.exists():
-        raise OutputError(f"输出文件夹 {parent} 不存在。请先创建该文件夹，或换一个输出路径")
+    # the name first: an over-long name makes even exists() fail
     if len(p.name.encode("utf-8")) > 240:
         raise OutputError(f"输出文件名过长（{len(p.name)} 个字符，{len(p.name.encode('utf-8'))} 字节），"
                           "超过系统上限；请缩短到 80 个汉字以内")
@@ -313,6 +322,26 @@ def check_output_path(out: str | Path, *, overwrite: bool, inputs: tuple[Path, .
     stem = p.name.split(".")[0].strip().upper()
     if stem in _WIN_RESERVED:
         raise OutputError(f"输出文件名 {p.name} 使用了 Windows 保留名 {stem}（设备名），无法在 Windows 中打开；请换一个文件名")
+    try:
+        exists = p.exists()
+        if exists and p.is_dir():
+            raise OutputError(f"输出路径 {p} 是文件夹，请给出文件名（如 {p / '自评表_校验标注.xlsx'}）")
+        for src in inputs:
+            try:
+                if exists and p.samefile(src):
+                    raise OutputError(f"输出文件 {p} 与输入文件相同。jxzp 不修改输入文件，请换一个输出文件名")
+            except OSError:
+                pass
+        if exists and not overwrite:
+            raise OutputError(f"文件 {p} 已存在，未覆盖。如确需覆盖请加 --overwrite，或换一个文件名")
+        parent = p.parent if str(p.parent) else Path(".")
+        if not parent.exists():
+            raise OutputError(f"输出文件夹 {parent} 不存在。请先创建该文件夹，或换一个输出路径")
+    except OSError as e:
+        raise OutputError(f"无法使用输出路径 {p}：{_os_reason(e)}。请换一个较短、存在的输出路径") from None
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise OutputError(f"输出文件 {p.name} 的扩展名应为 {' 或 '.join(suffixes)}（不是 {p.suffix or '空'}），"
+                          f"请改为如 {p.stem}{suffixes[0]}")
     return p
 
 

@@ -19,7 +19,7 @@ from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 
 from ..core.errors import InputError
 from ..core.model import META_FRAMEWORK, META_VERSION, BookData, Cell, NameRef
-from .files import load_workbook_safely
+from .files import load_workbook_safely, unreadable
 
 # names jxzp owns; others in a user's workbook are left alone
 OUR_PREFIXES = ("f_", "m_", "p_", "v_", "sug_", "s_", "max_", "n_", "sub_", "grp_", "rpt_", "adj_", "chart_")
@@ -29,6 +29,7 @@ OVERFLOW_NAMES = ("p_name", "rpt_text")
 _FRAMEWORK_ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")  # as addin.core.framework: an id, never a path
 # Excel writes characters XML cannot hold as _xHHHH_ (ECMA-376 ST_Xstring); openpyxl leaves them escaped
 _XSTRING_ESCAPE = re.compile(r"(?<!_)_x([0-9A-Fa-f]{4})_")
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # kept out of messages (terminal escapes)
 _FLOAT_MAX_INT = 2 ** 53  # beyond this an integer is not a value Excel can hold exactly
 
 
@@ -93,6 +94,13 @@ def read_book(path: str | Path) -> BookData:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns in English about cells it reads oddly
             return _read(wb, str(path))
+    except InputError:
+        raise
+    except Exception as e:  # read-only mode parses each sheet only now: a broken sheet fails here
+        err = unreadable(path, e, generic=False)
+        if err is None:
+            raise
+        raise err from e
     finally:
         wb.close()
 
@@ -173,7 +181,7 @@ def _read(wb, source: str) -> BookData:
             template_version = _const(dn.attr_text)
     if framework_id is not None and not _FRAMEWORK_ID.match(framework_id):
         # a workbook names its framework by id; a path here would make jxzp read (or fetch) another file
-        shown = framework_id[:60].translate({i: None for i in range(32)})
+        shown = _INVISIBLE.sub("", framework_id[:60])
         raise InputError(f"{Path(source).name} 的名称 jx_framework 为“{shown}”，不是指标体系标识（如 gd_county_2022）。"
                          "工作簿不能指定指标体系文件的路径；请在“公式→名称管理器”中改回模板中的标识，"
                          "或用 jxzp new 生成新模板后把数据复制过去")
@@ -189,15 +197,15 @@ def _read(wb, source: str) -> BookData:
         names[name] = ref
         text = dn.attr_text or ""
         if "#REF!" in text:
-            ref.problem = "#REF!（所指的单元格、行或工作表已被删除）"
+            ref.problem = "#REF!"
             continue
         try:
             dests = list(dn.destinations)
         except Exception:
-            ref.problem = f"无法解析：{text[:80]}"
+            ref.problem = f"无法解析：{text}"
             continue
         if len(dests) != 1:
-            ref.problem = f"指向多个区域或不是单元格：{text[:80]}"
+            ref.problem = f"指向多个区域或不是单元格：{text}"
             continue
         sheet, coord = dests[0]
         if sheet not in sheets:
@@ -205,11 +213,11 @@ def _read(wb, source: str) -> BookData:
             continue
         bounds = _parse_ref(coord)
         if bounds is None:
-            ref.problem = f"不是单元格区域：{text[:80]}"
+            ref.problem = f"不是单元格区域：{text}"
             continue
         c1, r1, c2, r2 = bounds
         if (c2 - c1 + 1) * (r2 - r1 + 1) > 100_000:
-            ref.problem = f"区域过大：{text[:80]}"
+            ref.problem = f"区域过大：{text}"
             continue
         per_sheet = wanted.setdefault(sheet, {})
         for r in range(r1, r2 + 1):
@@ -320,7 +328,7 @@ def _check_label(check, labels: dict[tuple[int, int], Any], items: set[str]) -> 
     if not elsewhere and not other_item:
         return  # label edited by the user, or the row moved out of sight: trust the name
     col = get_column_letter(c1)
-    shown = f"“{str(actual_raw).strip()[:30]}”" if actual else "空行"
+    shown = f"“{_INVISIBLE.sub('', str(actual_raw)).strip()[:30]}”" if actual else "空行"
     fix = (f"请在“公式→名称管理器”中把它改为 ='{sheet}'!${col}${elsewhere[0]}" if elsewhere
            else f"请在“公式→名称管理器”中把它改为“{expected}”所在行的 {col} 列")
     ref.problem = (f"指向 {sheet}!{col}{r1}，但该行是{shown}而不是“{expected}”"

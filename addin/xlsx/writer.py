@@ -6,6 +6,7 @@ into place. Text is stored as text even when it looks like a number or begins wi
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,9 @@ from .files import check_output_path, load_workbook_safely
 from .finish import save_workbook
 from .template import CHART_NAME, SHEET_SUMMARY, add_summary_chart
 
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# characters an xlsx cannot hold (XML 1.0), including lone surrogates from JSON "\\ud800" escapes
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+EXCEL_TEXT_LIMIT = 32767  # characters in one cell; Excel "repairs" (cuts) longer text
 
 
 @dataclass
@@ -51,6 +54,20 @@ def name_cells(wb, name: str) -> list:
     return out
 
 
+def unstorable(value: Any, where: str) -> str | None:
+    """Why a number cannot go into a cell (NaN, infinity, an int no float holds), else None."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        if math.isfinite(float(value)):
+            return None
+    except OverflowError:
+        pass
+    # openpyxl would write "nan"/"inf" (Excel then "repairs" the file) or fail on the int
+    shown = "超长整数" if isinstance(value, int) else repr(value)
+    return f"{where} 的值 {shown} 不是 Excel 能保存的数，未写入（单元格保留原值）；请在数据文件中改为正确的数值"
+
+
 def set_cell(cell, value: Any, formula: str | None = None) -> str | None:
     """Store value in cell keeping its type; returns a warning or None."""
     warning = None
@@ -58,12 +75,19 @@ def set_cell(cell, value: Any, formula: str | None = None) -> str | None:
         cell.value = formula
         return None
     if formula is not None:
-        warning = f"{cell.parent.title}!{cell.coordinate} 的公式 {formula[:40]} 不是简单算式，按文字写入"
+        warning = f"{cell.parent.title}!{cell.coordinate} 的公式 {_ILLEGAL_XML.sub('', formula[:40])} 不是简单算式，按文字写入"
         value = formula
+    where = f"{cell.parent.title}!{cell.coordinate}"
+    refused = unstorable(value, where)
+    if refused:
+        return refused
     if isinstance(value, str):
         clean = _ILLEGAL_XML.sub("", value)
         if clean != value:
-            warning = f"{cell.parent.title}!{cell.coordinate} 的文字含控制字符，已去除后写入"
+            warning = f"{where} 的文字含控制字符或无效字符，已去除后写入"
+        if len(clean) > EXCEL_TEXT_LIMIT:
+            clean = clean[:EXCEL_TEXT_LIMIT]
+            warning = f"{where} 的文字超过 Excel 单元格上限 {EXCEL_TEXT_LIMIT} 个字符，只写入了前 {EXCEL_TEXT_LIMIT} 个字符；请精简后重新填写"
         cell.value = clean
         if clean.startswith("=") or clean.upper() in _ERRORS or cell.data_type != "s":
             # keep it text: no formula injection, no accidental error literal
@@ -80,7 +104,7 @@ _ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}
 
 def fill_workbook(fw: Framework, src: Path, out: Path, data: dict, *, overwrite: bool = False) -> FillReport:
     """Copy src to out with the values of `data` (the export format, or a subset) written in."""
-    out = check_output_path(out, overwrite=overwrite, inputs=(Path(src),))
+    out = check_output_path(out, overwrite=overwrite, inputs=(Path(src),), suffixes=(".xlsx", ".xlsm"))
     wb = load_workbook_safely(src, read_only=False)
     report = FillReport()
     allowed = input_names(fw)
@@ -104,6 +128,10 @@ def fill_workbook(fw: Framework, src: Path, out: Path, data: dict, *, overwrite:
             value = decode_value(entry.get("value"))
         except ValueError as e:
             raise InputError(f"数据文件 cells[{i}]（{name}）：{e}") from None
+        refused = unstorable(value, f"{name}（{targets[0].parent.title}!{targets[0].coordinate}）")
+        if refused:
+            report.warnings.append(refused)
+            continue
         w = set_cell(targets[0], value, entry.get("formula"))
         if w:
             report.warnings.append(w)
@@ -149,7 +177,7 @@ def _fill_table(wb, fw: Framework, tname: str, tdata: dict, report: FillReport) 
             w = set_cell(cell, value)
             if w:
                 report.warnings.append(w)
-            if raw is not None:
+            if raw is not None and not unstorable(value, ""):
                 report.written += 1
 
 
