@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -43,12 +44,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}：参数有误：{message}\n")
 
 
+# C0/C1 control characters typed into a workbook must not drive the user's terminal
+_VISIBLE = {c: f"\\x{c:02x}" for c in list(range(0x20)) + list(range(0x7F, 0xA0)) if c not in (0x0A, 0x09)}
+
+
 def _out(text: str = "") -> None:
-    print(text)
+    print(str(text).translate(_VISIBLE))
 
 
 def _err(text: str) -> None:
-    print(text, file=sys.stderr)
+    print(str(text).translate(_VISIBLE), file=sys.stderr)
 
 
 # ---------------------------------------------------------------- commands
@@ -257,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
             pass
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.debug:
+        os.environ["JXZP_DEBUG"] = "1"  # lets the core keep tracebacks in its diagnostics
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_INPUT

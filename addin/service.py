@@ -6,6 +6,7 @@ cli.py, message boxes to ribbon.py.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,14 @@ def framework_for(book: BookData) -> Framework:
                              "或把数据复制到模板中")
         raise InputError(f"{name} 缺少名称 jx_framework（记录所用指标体系），模板可能被改动。"
                          "请在“公式→名称管理器”中恢复，或用 jxzp new 生成新模板后把数据复制过去")
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", book.framework_id):
+        raise InputError(f"{name} 的名称 jx_framework 为“{book.framework_id[:60]}”，不是指标体系 id。"
+                         "请在“公式→名称管理器”中改回（如 gd_county_2022）")
     if book.template_version != TEMPLATE_VERSION:
-        raise InputError(f"{name} 的模板版本为 {book.template_version or '未知'}，本程序使用第 {TEMPLATE_VERSION} 版。"
-                         "请用 jxzp new 生成新模板，再用 jxzp export / jxzp fill 迁移数据")
+        newer = (book.template_version or "").isdigit() and int(book.template_version) > int(TEMPLATE_VERSION)
+        fix = ("该工作簿由更新版本的 jxzp 生成，请升级 jxzp（pip install -U jxzp）后再试" if newer else
+               "请用 jxzp new 生成新模板，再用 jxzp export / jxzp fill 迁移数据")
+        raise InputError(f"{name} 的模板版本为 {book.template_version or '未知'}，本程序使用第 {TEMPLATE_VERSION} 版。{fix}")
     try:
         return load_framework(book.framework_id)
     except FrameworkError as e:

@@ -1,6 +1,8 @@
 """The score-vs-maximum chart of the report (matplotlib, imported only here and only when drawn)."""
 from __future__ import annotations
 
+import math
+
 import io
 import warnings as _warnings
 from dataclasses import dataclass
@@ -27,8 +29,12 @@ class Bar:
 def chart_data(ev) -> list[Bar]:
     """One bar pair per 一级指标: this year's maximum (sum of 适用分值) and the score (the sheet's 合计)."""
     fw = ev.fw
-    return [Bar(g.name, sum(ev.indicators[i.id].eff_max for i in fw.indicators_of_level1(g.id)), ev.groups[g.id])
-            for g in fw.level1]
+
+    def finite(v: float) -> float:  # an overflowing sum (#NUM! in Excel) is drawn as 0
+        return v if math.isfinite(v) else 0.0
+
+    return [Bar(g.name, sum(ev.indicators[i.id].eff_max for i in fw.indicators_of_level1(g.id)),
+                finite(ev.groups[g.id])) for g in fw.level1]
 
 
 def render_chart_png(bars: list[Bar], *, width_in: float = 6.0, height_in: float = 3.1,

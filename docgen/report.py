@@ -114,6 +114,7 @@ class _Builder:
     def render(self, text, where: str) -> list[str]:
         """Cleaned text with placeholders replaced, as paragraphs; problems become warnings."""
         out, problems = self.ph.render(clean_text(text))
+        out = clean_text(out)  # a placeholder inserts a raw cell value
         for p in problems:
             self.warnings.append(f"{where}：{p.message}")
         return paragraphs_of(out)
@@ -343,7 +344,7 @@ class _Builder:
     def render_quiet(self, text) -> list[str]:
         """Like render, for text already reported once (the table repeats the 评分说明)."""
         out, _ = self.ph.render(clean_text(text))
-        return paragraphs_of(out)
+        return paragraphs_of(clean_text(out))
 
     def chart(self) -> None:
         from .chart import chart_data, render_chart_png  # noqa: PLC0415
@@ -367,9 +368,9 @@ class _Builder:
                 self.analysis()
         self.attachment()
         cp = self.doc.core_properties
-        cp.title = title
+        cp.title = title[:255]  # python-docx refuses longer core properties
         cp.subject = REPORT_KIND
-        cp.author = department(self.ev) or "jxzp"
+        cp.author = (department(self.ev) or "jxzp")[:255]
         cp.last_modified_by = "jxzp"
         cp.comments = "由 jxzp 根据自评表生成"
         cp.keywords = "部门整体支出绩效自评"

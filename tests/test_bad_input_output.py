@@ -210,8 +210,6 @@ def test_workbook_output_needs_an_xlsx_name(src, tmp_path):
     assert not (tmp_path / "回填.docx").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="annotate.py: annotate_copy must call check_output_path(..., "
-                                       "suffixes=('.xlsx', '.xlsm')); now the message names the temporary file")
 def test_annotated_copy_needs_an_xlsx_name(src, tmp_path):
     with Guard([src], [tmp_path]):
         expect(jxzp("validate", src, "--annotate", tmp_path / "标注.docx"), 2, "标注.docx", "扩展名应为 .xlsx")

@@ -54,7 +54,7 @@ def test_sheet_renamed_in_excel_still_reads(sample_path, tmp_path):
 def test_sheet_renamed_by_a_program_that_left_the_names(sample_path, tmp_path):
     p = edit_book(sample_path, tmp_path / "改名.xlsx", lambda wb: setattr(wb["基本信息"], "title", "基本情况"))
     with Guard([p], [tmp_path]):
-        expect(jxzp("validate", p), 1, "名称“f_budget_initial”", "不存在的工作表“基本信息”",
+        expect(jxzp("validate", p), 1, "个名称指向不存在的工作表“基本信息”", "名称“f_",
                "模板之外的工作表“基本情况”", "请改回“基本信息”")
 
 

@@ -145,7 +145,7 @@ def test_r00_structure(sample_path, tmp_path):
     out = _edit(sample_path, tmp_path / "s.xlsx", damage)
     _, result = validate_file(out)
     assert _find(result, "R00", ERROR, "f_carryover", "缺少名称")
-    assert _find(result, "R00", ERROR, "s_bonus", "不存在的工作表")
+    assert _find(result, "R00", ERROR, "s_bonus", "不存在的工作表“加减分”")
     over = _find(result, "R00", WARNING, "p_name", "不会被读取")
     assert over and over[0].cell == "B210"
     out2 = mutate(sample_path, tmp_path / "y.xlsx", {"f_year": 2031})

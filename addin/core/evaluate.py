@@ -7,6 +7,7 @@ report prints.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,5 +161,5 @@ def evaluate(fw: Framework, book: BookData) -> Evaluation:
     if fw.total_cap is not None:
         total = min(float(fw.total_cap), total)
     ev.total = excel_round(total, 4)  # absorb float noise (27.5 + 39.2 + ...) the way a cell shows it
-    ev.grade = fw.grade_for(ev.total)
+    ev.grade = fw.grade_for(ev.total) if math.isfinite(ev.total) else "#NUM!"  # SUM overflowed
     return ev

@@ -26,7 +26,7 @@ MAX_AMOUNT = 1e13  # 十万亿元：any department figure above this is a typing
 def excel_round(x: float, digits: int = 0) -> float:
     """ROUND(x, digits) as Excel does it: half away from zero on the 15-digit decimal value."""
     if not math.isfinite(x):
-        raise ValueError("不能对非有限数取整")
+        return x  # an overflowing sum stays infinite; formatting shows #NUM! as Excel does
     d = Decimal(format(x, ".15g"))
     if d.adjusted() >= 15:  # no decimals left at 15 significant digits
         return float(d)
@@ -36,7 +36,12 @@ def excel_round(x: float, digits: int = 0) -> float:
 
 def is_number(v: Any) -> bool:
     """A real, finite number (bool is not a number here, as in Excel's SUM over references)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def is_blank(v: Any) -> bool:
@@ -115,8 +120,13 @@ def _strip_zeros(s: str) -> str:
     return s.rstrip("0").rstrip(".") if "." in s else s
 
 
+NUM_ERROR = "#NUM!"
+
+
 def fmt_yuan(v: float) -> str:
     """3491995 -> '3,491,995'; 3010664.91 -> '3,010,664.91' (two decimals only when there are cents)."""
+    if not math.isfinite(v):
+        return NUM_ERROR
     r = excel_round(v, 2)
     if r == int(r):
         return f"{int(r):,}"
@@ -125,16 +135,22 @@ def fmt_yuan(v: float) -> str:
 
 def fmt_wan(v: float, decimals: int = 2) -> str:
     """Amount in 元 shown in 万元: 3491995 -> '349.2', 148900 -> '14.89'."""
+    if not math.isfinite(v):
+        return NUM_ERROR
     return _strip_zeros(f"{excel_round(v / 10_000, decimals):.{decimals}f}")
 
 
 def fmt_pct(rate: float, decimals: int = 2) -> str:
     """0.1599 -> '15.99%'; 1.0 -> '100%'; keeps at most `decimals` decimals, no trailing zeros."""
+    if not math.isfinite(rate):
+        return NUM_ERROR
     return _strip_zeros(f"{excel_round(rate * 100, decimals):.{decimals}f}") + "%"
 
 
 def fmt_score(v: float) -> str:
     """4.2 -> '4.2', 5.0 -> '5', 1.55 -> '1.55'."""
+    if not math.isfinite(v):
+        return NUM_ERROR
     return _strip_zeros(f"{excel_round(v, 2):.2f}")
 
 

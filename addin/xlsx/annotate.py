@@ -36,7 +36,7 @@ def _fill_hex(cell) -> str | None:
 
 
 def annotate_copy(fw: Framework, src: Path, out: Path, result: ValidationResult, *, overwrite: bool = False) -> Path:
-    out = check_output_path(out, overwrite=overwrite, inputs=(Path(src),))
+    out = check_output_path(out, overwrite=overwrite, inputs=(Path(src),), suffixes=(".xlsx", ".xlsm"))
     wb = load_workbook_safely(src, read_only=False)
     clear_marks(wb)
     marks = cell_marks(result)

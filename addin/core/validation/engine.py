@@ -5,6 +5,7 @@ crashes becomes a finding of its own, so one bug never hides the other rules' re
 """
 from __future__ import annotations
 
+import os
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -107,8 +108,10 @@ def validate(fw: Framework, book: BookData, ev: Evaluation | None = None,
                     seen.add(key)
                     result.add(f)
         except Exception as e:  # keep the other rules' findings
+            # the traceback only for developers (--debug sets JXZP_DEBUG): never in a user's sheet
+            trace = traceback.format_exc(limit=3)[-500:] if os.environ.get("JXZP_DEBUG") else None
             result.add(Finding(rule="R99.internal", severity=WARNING,
-                               message=f"校验规则 {r.id}（{r.title}）运行出错：{type(e).__name__}: {e}。"
-                                       "其他规则的结果不受影响；请把此信息反馈给维护者",
-                               actual=traceback.format_exc(limit=3)[-500:]))
+                               message=f"校验规则 {r.id}（{r.title}）运行出错：{type(e).__name__}: {str(e)[:200]}。"
+                                       "其他规则的结果不受影响；请加 --debug 重新运行并把输出反馈给维护者",
+                               actual=trace))
     return result

@@ -32,26 +32,38 @@ def _num(v) -> float | None:
 @rule("R00.structure", "工作簿结构", "模板的工作表和名称是否齐全、有效；表格以外是否有被忽略的数据")
 def check_structure(ctx: Context) -> Iterable[Finding]:
     fw, book = ctx.fw, ctx.book
-    expected = set(fw.input_names()) | set(computed_formulas(fw)) | {c.name for c in fw.project_columns}
+    inputs = set(fw.input_names())
+    expected = inputs | set(computed_formulas(fw)) | {c.name for c in fw.project_columns}
     expected |= set(table_columns(fw, "report_text"))
+    gone_sheets: dict[str, list[str]] = {}  # one finding per missing sheet, not one per name
     for name in sorted(expected):
         ref = book.names.get(name)
-        is_input = name in set(fw.input_names()) or name.startswith(("p_", "rpt_"))
-        sev = ERROR if is_input else WARNING
+        sev = ERROR if name in inputs or name.startswith(("p_", "rpt_")) else WARNING
         if ref is None:
             yield ctx.finding(sev, f"缺少名称“{name}”（{ctx.label(name)}），该项无法读取。"
                                    "请勿删除名称；可用 jxzp new 生成新模板后用 jxzp export/fill 迁移数据", name=name)
+        elif ref.problem and ref.problem.startswith("指向不存在的工作表"):
+            gone_sheets.setdefault(ref.problem, []).append(name)
         elif ref.problem:
-            yield ctx.finding(sev, f"名称“{name}”（{ctx.label(name)}）已失效：{ref.problem}。"
-                                   "可能删除了所在的工作表或单元格；请在“名称管理器”中修复", name=name)
+            fix = "" if "请" in ref.problem else "。可能删除了所在的工作表或单元格；请在“公式→名称管理器”中修复"
+            yield ctx.finding(sev, f"名称“{name}”（{ctx.label(name)}）已失效：{ref.problem}{fix}", name=name,
+                              cell=ref.cell)
+    for problem, names in gone_sheets.items():
+        names.sort(key=lambda n: (n not in inputs, not n.startswith("s_"), n))  # scores first: they count
+        sev = ERROR if any(n in inputs or n.startswith(("p_", "rpt_")) for n in names) else WARNING
+        shown = "、".join(f"名称“{n}”（{ctx.label(n)}）" for n in names[:4]) + (f"等 {len(names)} 项" if len(names) > 4 else "")
+        fix = "" if "请" in problem else ("。请恢复该工作表，或在“公式→名称管理器”中修复"
+                                          "（也可用 jxzp new 生成新模板后用 jxzp export/fill 迁移数据）")
+        yield ctx.finding(sev, f"{len(names)} 个名称{problem}，无法读取：{shown}{fix}", name=names[0])
     for nm, cells in book.overflow.items():
         what = "项目清单" if nm == "p_name" else "报告文字"
         first = cells[0]
         yield ctx.warning(f"{what}表格范围以外的第 {first.coord} 起有 {len(cells)} 行内容，不会被读取。"
                           "请把这些行移到表格范围内（在表格中间插入行可扩大范围）", cell=first, name=nm)
     year = _num(ctx.ev.inputs.get("f_year"))
-    if year is not None and fw.years and int(year) not in fw.years:
-        yield ctx.warning(f"评价年度 {int(year)} 不在指标体系“{fw.name}”的适用年度"
+    if year is not None and fw.years and year not in fw.years:
+        shown = f"{int(year)}" if abs(year) < 1e6 and float(year).is_integer() else f"{year:g}"
+        yield ctx.warning(f"评价年度 {shown} 不在指标体系“{fw.name}”的适用年度"
                           f"（{'、'.join(map(str, fw.years))}）内，请确认所用指标体系", name="f_year")
 
 
@@ -307,8 +319,14 @@ def check_reasons(ctx: Context) -> Iterable[Finding]:
 def check_text_numbers(ctx: Context) -> Iterable[Finding]:
     ph = Placeholders(ctx.fw, ctx.ev)
     for name, cell, text, ind_id in _texts(ctx):
+        if name != "rpt_text" and re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text):  # R11 covers 报告文字
+            yield ctx.warning(f"“{ctx.label(name)}”含不可见的控制字符，生成报告时会被删除；请检查文字",
+                              cell=cell, name=name, indicator=ind_id)
         rendered, problems = ph.render(text)
         for p in problems:
+            src = ph.name_of(p.key.strip("{}").split("|")[0].strip())
+            if src and src.startswith("f_") and not ctx.book.has(src):
+                continue  # its name is unreadable: R00 already says so, once
             yield ctx.error(p.message + "；生成的报告中会留下这个占位符", cell=cell, name=name, indicator=ind_id)
         yield from _check_numbers_in(ctx, text, name, cell, ind_id)
 
