@@ -138,3 +138,12 @@ def test_importing_udfs_adds_no_heavy_modules():
             "print(','.join(sorted(bad)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("v", [1.7976931348623151e308, -1.7976931348623151e308, float("inf"), float("-inf")])
+def test_formatting_the_largest_floats_never_raises(v):
+    from addin.core.numeric import fmt_count, fmt_score, fmt_wan
+
+    for fmt in (fmt_yuan, fmt_wan, fmt_pct, fmt_score, fmt_count):
+        assert isinstance(fmt(v), str)
+    assert excel_round(v, 2) == v

@@ -29,9 +29,10 @@ def excel_round(x: float, digits: int = 0) -> float:
         return x  # an overflowing sum stays infinite; formatting shows #NUM! as Excel does
     d = Decimal(format(x, ".15g"))
     if d.adjusted() >= 15:  # no decimals left at 15 significant digits
-        return float(d)
-    q = Decimal(1).scaleb(-digits)
-    return float(d.quantize(q, rounding=ROUND_HALF_UP))
+        out = float(d)
+    else:
+        out = float(d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    return out if math.isfinite(out) else x  # 15 digits of the largest floats round past the maximum
 
 
 def is_number(v: Any) -> bool:
@@ -142,7 +143,7 @@ def fmt_wan(v: float, decimals: int = 2) -> str:
 
 def fmt_pct(rate: float, decimals: int = 2) -> str:
     """0.1599 -> '15.99%'; 1.0 -> '100%'; keeps at most `decimals` decimals, no trailing zeros."""
-    if not math.isfinite(rate):
+    if not math.isfinite(rate * 100):
         return NUM_ERROR
     return _strip_zeros(f"{excel_round(rate * 100, decimals):.{decimals}f}") + "%"
 

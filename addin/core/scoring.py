@@ -7,6 +7,7 @@ a text beginning with NA_PREFIX.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from .errors import CalcError
@@ -129,6 +130,8 @@ def suggest_for(framework_id: Any, indicator_id: Any, eff_max: Any, values: list
 
     if not isinstance(framework_id, str) or not isinstance(indicator_id, str):
         raise CalcError("bad_args", "指标体系或指标 id 不是文字")
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", framework_id):  # an id, never a path from a workbook
+        raise CalcError("bad_framework", "指标体系 id 无效")
     try:
         fw = load_framework(framework_id)
     except FrameworkError:
