@@ -30,8 +30,10 @@ def chart_data(ev) -> list[Bar]:
     """One bar pair per 一级指标: this year's maximum (sum of 适用分值) and the score (the sheet's 合计)."""
     fw = ev.fw
 
-    def finite(v: float) -> float:  # an overflowing sum (#NUM! in Excel) is drawn as 0
-        return v if math.isfinite(v) else 0.0
+    def finite(v: float) -> float:
+        # an overflowing sum (#NUM! in Excel) or an absurd score (flagged by 校验) is drawn as 0:
+        # matplotlib cannot lay out axes near the float limit
+        return v if math.isfinite(v) and abs(v) <= 1e9 else 0.0
 
     return [Bar(g.name, sum(ev.indicators[i.id].eff_max for i in fw.indicators_of_level1(g.id)),
                 finite(ev.groups[g.id])) for g in fw.level1]

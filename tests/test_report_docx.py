@@ -543,3 +543,18 @@ def test_elements_are_in_schema_order(parts):
                 assert idx == sorted(idx), (part_name, tag, names)
                 checked += 1
     assert checked > 1000
+
+
+def test_absurd_scores_still_render(sample_path):
+    """Scores near the float limit (校验 flags them; --force still renders): #NUM! in text, 0 in the chart."""
+    from addin.service import open_book
+
+    fw, book = open_book(sample_path)
+    book.cell("s_effect").value = 1e300
+    book.cell("s_budget_rationality").value = 1.7e308
+    book.cell("s_budget_standard").value = 1.7e308
+    ev = evaluate(fw, book)
+    assert ev.groups["budgeting"] == float("inf") and ev.grade == "#NUM!"
+    assert [b.score for b in chart_data(ev)] == [0, 39.2, 0]
+    doc = docgen.render_document(ev)
+    assert "#NUM!" in "\n".join(p.text for p in doc.paragraphs)

@@ -158,7 +158,7 @@ def evaluate(fw: Framework, book: BookData) -> Evaluation:
     plus = _sum_like_excel([a.raw_score for a in ev.adjustments.values() if a.sign > 0])
     minus = _sum_like_excel([a.raw_score for a in ev.adjustments.values() if a.sign < 0])
     total = sum(ev.groups.values()) + plus - minus
-    if fw.total_cap is not None:
+    if fw.total_cap is not None and math.isfinite(total):  # MIN(cap, #NUM!) is still #NUM! in Excel
         total = min(float(fw.total_cap), total)
     ev.total = excel_round(total, 4)  # absorb float noise (27.5 + 39.2 + ...) the way a cell shows it
     ev.grade = fw.grade_for(ev.total) if math.isfinite(ev.total) else "#NUM!"  # SUM overflowed
