@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import arithmetic_value
+from .text import has_xml_illegal, strip_xml_illegal
 from .numeric import MAX_AMOUNT, is_blank, is_error_value, is_number, text_to_number
 
 YES, NO = "是", "否"
 _YES_LIKE = {"有", "y", "yes", "true", "对", "√", "1"}
 _NO_LIKE = {"无", "没有", "n", "no", "false", "×", "0"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")  # shown as \x1b in messages (terminals obey ESC, CSI)
 LARGE_AMOUNT = 1e11  # 一千亿元: possible only for very large departments
 
@@ -51,7 +51,7 @@ def classify(value: Any, kind: str, label: str, *, unit: str = "", required: boo
         computed = arithmetic_value(formula)
         if computed is not None:  # "=1200+3400": checked as the number it gives (as evaluate uses it)
             return classify(computed, kind, label, unit=unit, required=required)
-        return Problem("formula", "警告", f"“{label}”是公式 {_CONTROL.sub('', formula[:60])}，离线无法计算其结果；请改填数值")
+        return Problem("formula", "警告", f"“{label}”是公式 {strip_xml_illegal(formula[:60])}，离线无法计算其结果；请改填数值")
     if is_blank(value) or (isinstance(value, str) and not value.strip() and kind not in ("text", "longtext")):
         if isinstance(value, str) and value:
             return Problem("blank_spaces", "错误" if required else "警告", f"“{label}”只有空格，请填写数值或清空")
@@ -67,7 +67,7 @@ def classify(value: Any, kind: str, label: str, *, unit: str = "", required: boo
         # no float holds it (is_number would overflow); Excel cannot have produced it
         return Problem("absurd", "错误", f"“{label}”是一个约 {int(value.bit_length() * 0.30103)} 位的数，显然有误；请改为正确的数值")
     if kind in ("text", "longtext"):
-        if isinstance(value, str) and _CONTROL.search(value):
+        if isinstance(value, str) and has_xml_illegal(value):
             return Problem("control_chars", "警告", f"“{label}”含有不可见的控制字符，生成报告时会被删除；请检查文字")
         return None
     if kind == "yesno":

@@ -6,9 +6,9 @@ in an annotated copy opened later in Excel. Values are never changed.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Iterable
 
+from .text import strip_xml_illegal
 from .findings import ERROR, INFO, WARNING, Finding, ValidationResult
 
 MARKS_SHEET = "_jxzp_marks"
@@ -18,7 +18,6 @@ NOTE_PREFIX = "【jxzp 校验】"
 FILL_COLORS = {ERROR: "FFC7CE", WARNING: "FFEB9C", INFO: "DDEBF7"}  # Excel's bad/neutral/blue
 _SEVERITY_ORDER = (ERROR, WARNING, INFO)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def safe_text(v: Any, limit: int = 32000) -> Any:
@@ -28,7 +27,7 @@ def safe_text(v: Any, limit: int = 32000) -> Any:
     """
     if v is None or isinstance(v, (int, float)) and not isinstance(v, bool):
         return v
-    s = _ILLEGAL.sub("", str(v))[:limit]
+    s = strip_xml_illegal(str(v))[:limit]
     if s.startswith(_FORMULA_START):
         s = "'" + s  # shown as text by every spreadsheet program
     return s

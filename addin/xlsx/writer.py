@@ -7,7 +7,6 @@ into place. Text is stored as text even when it looks like a number or begins wi
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,12 @@ from ..core.errors import InputError
 from ..core.framework import Framework
 from ..core.interchange import decode_value, input_names, table_columns, TABLES
 from ..core.model import arithmetic_value
+from ..core.text import strip_xml_illegal
 from .files import check_output_path, load_workbook_safely
 from .finish import save_workbook
 from .template import CHART_NAME, SHEET_SUMMARY, add_summary_chart
 
 # characters an xlsx cannot hold (XML 1.0), including lone surrogates from JSON "\\ud800" escapes
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 EXCEL_TEXT_LIMIT = 32767  # characters in one cell; Excel "repairs" (cuts) longer text
 
 
@@ -75,14 +74,14 @@ def set_cell(cell, value: Any, formula: str | None = None) -> str | None:
         cell.value = formula
         return None
     if formula is not None:
-        warning = f"{cell.parent.title}!{cell.coordinate} 的公式 {_ILLEGAL_XML.sub('', formula[:40])} 不是简单算式，按文字写入"
+        warning = f"{cell.parent.title}!{cell.coordinate} 的公式 {strip_xml_illegal(formula[:40])} 不是简单算式，按文字写入"
         value = formula
     where = f"{cell.parent.title}!{cell.coordinate}"
     refused = unstorable(value, where)
     if refused:
         return refused
     if isinstance(value, str):
-        clean = _ILLEGAL_XML.sub("", value)
+        clean = strip_xml_illegal(value)
         if clean != value:
             warning = f"{where} 的文字含控制字符或无效字符，已去除后写入"
         if len(clean) > EXCEL_TEXT_LIMIT:

@@ -7,17 +7,17 @@ R10 项目清单 · R11 报告文字 · R00 structure of the workbook.
 """
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 from ..chapters import CHAPTER_KEYS, PARAGRAPH_KINDS
-from ..findings import ERROR, INFO, WARNING, Finding
+from ..findings import ERROR, WARNING, Finding
 from ..formulas import computed_formulas, normalize_formula
 from ..inputs import classify
 from ..interchange import TABLES, table_columns
 from ..numeric import (decimal_places, excel_round, fmt_pct, fmt_score, fmt_wan, fmt_yuan, is_number,
                        parse_written_number)
 from ..placeholders import Placeholders
+from ..text import has_xml_illegal
 from .engine import Context, rule
 
 EPS = 1e-6
@@ -319,7 +319,7 @@ def check_reasons(ctx: Context) -> Iterable[Finding]:
 def check_text_numbers(ctx: Context) -> Iterable[Finding]:
     ph = Placeholders(ctx.fw, ctx.ev)
     for name, cell, text, ind_id in _texts(ctx):
-        if name != "rpt_text" and re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text):  # R11 covers 报告文字
+        if name != "rpt_text" and has_xml_illegal(text):  # R11 covers 报告文字
             yield ctx.warning(f"“{ctx.label(name)}”含不可见的控制字符，生成报告时会被删除；请检查文字",
                               cell=cell, name=name, indicator=ind_id)
         rendered, problems = ph.render(text)
@@ -496,7 +496,7 @@ def check_report_text(ctx: Context) -> Iterable[Finding]:
             used.add(chv)
         if kd is not None and kd.value not in (None, "") and kd.value not in PARAGRAPH_KINDS:
             yield ctx.warning(f"报告文字第 {i + 1} 行的类型“{kd.value}”无效，按“正文”处理", cell=kd, name="rpt_kind")
-        if isinstance(text, str) and re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text):
+        if isinstance(text, str) and has_xml_illegal(text):
             yield ctx.warning(f"报告文字第 {i + 1} 行含不可见的控制字符，生成报告时会被删除", cell=t, name="rpt_text")
     if texts:
         for key in ("部门主要职责", "主要绩效", "存在问题", "相关建议"):
