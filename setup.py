@@ -15,6 +15,7 @@ setup(
         "addin.core": ["frameworks/*.toml"],
         "addin": ["samples/*.json"],
         "addin.macros": ["*.xml", "*.bas", "*.cls"],
+        "addin.web": ["templates/*.html", "static/*.css", "static/*.js"],
     },
     install_requires=[
         "xlwings==0.37.8",  # exact: the add-in's VBA module and DLL name are tied to this version
@@ -22,9 +23,11 @@ setup(
         "defusedxml>=0.7",  # openpyxl parses XML through it when installed (entity bombs)
         "python-docx>=1.1,<2",
         "matplotlib>=3.7",
+        "flask>=3.0,<4",  # jxzp serve (the local page); imported only by that command
+        "waitress>=3.0,<4",  # its server: pure Python, Windows and Linux alike
     ],
     extras_require={
-        "test": ["pytest>=8", "hypothesis>=6.100", "oletools>=0.60", "olefile>=0.47"],
+        "test": ["pytest>=8", "hypothesis>=6.100", "oletools>=0.60", "olefile>=0.47", "selenium>=4.20"],
     },
     entry_points={"console_scripts": ["jxzp=addin.cli:main"]},
 )

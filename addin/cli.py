@@ -160,6 +160,16 @@ def cmd_report(a) -> int:
     return run_report(a, say=_out)
 
 
+def cmd_serve(a) -> int:
+    from .web.server import create_shortcut, serve  # noqa: PLC0415 - Flask/waitress only for the page
+
+    if a.shortcut:
+        out = create_shortcut(overwrite=a.overwrite)
+        _out(f"已在桌面创建快捷方式：{out}（双击即启动网页版）")
+        return EXIT_OK
+    return serve(host=a.host, port=a.port, open_browser=not a.no_browser, say=_out)
+
+
 def cmd_build_addin(a) -> int:
     from .xlam.build import cli_build  # noqa: PLC0415
 
@@ -239,6 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("frameworks", help="列出可用的指标体系，或检查指标体系文件")
     s.add_argument("--check", metavar="FILE.toml", help="检查一个指标体系文件")
     s.set_defaults(func=cmd_frameworks)
+
+    s = sub.add_parser("serve", help="启动本机网页版（无需 Excel，WPS 用户可用），并打开浏览器")
+    s.add_argument("--port", type=int, help="端口（默认 8765，被占用时自动换下一个）")
+    s.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，仅本机可访问）")
+    s.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
+    s.add_argument("--shortcut", action="store_true", help="在桌面创建启动网页版的快捷方式后退出")
+    s.add_argument("--overwrite", action="store_true", help="（--shortcut）快捷方式已存在时覆盖")
+    s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("build-addin", help="由 macros/ 中的文本构建 Excel 加载项 jxzp.xlam")
     s.add_argument("-o", "--output", default=str(Path("dist") / "jxzp.xlam"), help="输出 .xlam（默认 dist/jxzp.xlam）")
