@@ -160,6 +160,12 @@ def cmd_report(a) -> int:
     return run_report(a, say=_out)
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 0–65535 的整数（收到 {text!r}）")
+    return int(text)
+
+
 def cmd_serve(a) -> int:
     from .web.server import create_shortcut, serve  # noqa: PLC0415 - Flask/waitress only for the page
 
@@ -251,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_frameworks)
 
     s = sub.add_parser("serve", help="启动本机网页版（无需 Excel，WPS 用户可用），并打开浏览器")
-    s.add_argument("--port", type=int, help="端口（默认 8765，被占用时自动换下一个）")
+    s.add_argument("--port", type=_port, help="端口（默认 8765，被占用时自动换下一个）")
     s.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，仅本机可访问）")
     s.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
     s.add_argument("--shortcut", action="store_true", help="在桌面创建启动网页版的快捷方式后退出")

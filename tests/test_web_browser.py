@@ -136,6 +136,17 @@ def test_sample_flagged_report_and_annotated_copy(server, browser, sample, downl
     assert hit.text == "118.92%" and hit.get_attribute("title") == "B55"
     _shot(browser, "web-validate.png", tmp_path)
 
+    # printable: the findings without the upload box and buttons (Chromium's own print to PDF)
+    import base64
+    import subprocess
+
+    pdf = tmp_path / "print.pdf"
+    pdf.write_bytes(base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": True})["data"]))
+    printed = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                             timeout=60).stdout
+    assert "118.92%" in printed and "基本信息!B55" in printed
+    assert "点击选择文件" not in printed and "打印本页" not in printed
+
     # the report is gated by 错误: first a refusal with the explicit choice, then 仍然生成
     before = {p.name for p in downloads.iterdir()}
     browser.find_element(By.ID, "dl-report").click()

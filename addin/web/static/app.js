@@ -121,6 +121,10 @@ function render(data) {
   const v = data.validation;
   const s = v.summary;
   $("r-name").textContent = data.name;
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  $("r-when").textContent = "校验时间：" + now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()) +
+    " " + pad(now.getHours()) + ":" + pad(now.getMinutes()) + "（jxzp 网页版）";
   $("r-total").textContent = fmtTotal(v.totals && v.totals.total);
   $("r-grade").textContent = (v.totals && v.totals.grade) || "—";
   $("r-err").textContent = s["错误"] + " 条";
@@ -148,7 +152,7 @@ function renderGroup(g) {
     const tr = el("tr", { class: "finding", "data-severity": f.severity, "data-cell": f.cell || "", "data-rule": f.rule });
     tr.append(el("td", { class: "cell", text: f.cell ? g.sheet + "!" + f.cell : "—" }));
     tr.append(el("td", { class: "sev sev-" + f.severity, text: f.severity }));
-    tr.append(el("td", { text: f.indicator_name || f.indicator || "—" }));
+    tr.append(el("td", { class: "ind", text: f.indicator_name || f.indicator || "—" }));
     tr.append(el("td", { class: "message", text: f.message }));
     body.append(tr);
   }
