@@ -22,7 +22,6 @@ setup(
         "openpyxl>=3.1,<3.2",
         "defusedxml>=0.7",  # openpyxl parses XML through it when installed (entity bombs)
         "python-docx>=1.1,<2",
-        "matplotlib>=3.7",
         "flask>=3.0,<4",  # jxzp serve (the local page); imported only by that command
         "waitress>=3.0,<4",  # its server: pure Python, Windows and Linux alike
     ],

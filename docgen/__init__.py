@@ -4,7 +4,7 @@
     render_document(ev) -> docx.Document                  the report in memory
     default_report_name(ev) -> str                        "{部门}{年度}年度部门整体支出绩效自评报告.docx"
 
-matplotlib is imported only when the chart is drawn.
+The chart is a native Word chart (docgen.chart): no plotting library.
 """
 from __future__ import annotations
 

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import io
 from dataclasses import dataclass, field
 
 import docx
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
-from docx.shared import Mm
-from docx.text.paragraph import Paragraph
 
 from addin.core.chapters import ANALYSIS_HEADING, CHAPTERS, DEFAULT_TEXT, Chapter
 from addin.core.interchange import table_rows
@@ -23,6 +20,7 @@ from addin.core.numeric import fmt_score, is_blank
 from addin.core.placeholders import Placeholders
 
 from . import ooxml
+from .chart import add_chart, chart_data, describe
 from .ooxml import Cell, TableSpec
 from .styles import DEFAULT_FONTS, TEXT_W, FontSet, el, setup_document, setup_section
 from .text import clean_text, cn_number, format_date, heading_level, paragraphs_of, year_text
@@ -83,6 +81,7 @@ class _Builder:
         self.fw = ev.fw
         self.today = today
         self.with_chart = with_chart
+        self.fonts = fonts
         self.ph = Placeholders(ev.fw, ev)
         self.warnings: list[str] = []
         self.doc = docx.Document()
@@ -347,13 +346,11 @@ class _Builder:
         return paragraphs_of(clean_text(out))
 
     def chart(self) -> None:
-        from .chart import chart_data, render_chart_png  # noqa: PLC0415
-
-        png, warning = render_chart_png(chart_data(self.ev))
-        if warning:
-            self.warnings.append(warning)
-        p = self.para("", "JxPicture")
-        Paragraph(p, self.doc._body).add_run().add_picture(io.BytesIO(png), width=Mm(150))
+        """A native chart (drawn by Word/WPS/LibreOffice in the document's fonts), then its caption."""
+        bars = chart_data(self.ev)
+        r = OxmlElement("w:r")
+        r.append(add_chart(self.doc, bars, self.fonts, descr=f"{CHART_CAPTION}：{describe(bars)}"))
+        self.para("", "JxPicture", keep_next=True).append(r)
         self.para(f"图　{CHART_CAPTION}", "JxFigureCaption")
 
     # ---- whole document
