@@ -191,7 +191,16 @@ def test_broken_file_gets_chinese_message(server, browser, tmp_path):
     assert "不是 Excel 工作簿" in browser.find_element(By.ID, "single-msg").text
 
 
-def test_batch_review_progress_and_summary(server, browser, sample, downloads, tmp_path):
+def test_batch_review_progress_and_summary(server, browser, sample, downloads, tmp_path, monkeypatch):
+    from addin.web import ops
+
+    real = ops.validate
+
+    def paced(path, **kw):  # slow enough for the page to show the bar moving
+        time.sleep(0.6)
+        return real(path, **kw)
+
+    monkeypatch.setattr(ops, "validate", paced)
     url, _store = server
     browser.get(url)
     browser.find_element(By.ID, "tab-batch").click()
@@ -204,6 +213,14 @@ def test_batch_review_progress_and_summary(server, browser, sample, downloads, t
     bad.write_bytes(b"not a workbook")
     files.append(bad)
     browser.find_element(By.ID, "batch-files").send_keys("\n".join(str(p) for p in files))
+    bar = browser.find_element(By.ID, "bar")
+    WebDriverWait(browser, 60, poll_frequency=0.05).until(
+        lambda d: 0 < int(bar.get_attribute("aria-valuenow") or 0) < 4)
+    status = browser.find_element(By.ID, "batch-status").text
+    assert status.startswith("已复核 ") and "/ 4 个文件" in status
+    width = browser.find_element(By.ID, "bar-fill").value_of_css_property("width")
+    assert float(width.rstrip("px")) > 0
+    _shot(browser, "web-batch-progress.png", tmp_path)
     done = WebDriverWait(browser, 120).until(EC.visibility_of_element_located((By.ID, "batch-done")))
     assert "4" in done.text
     before = {p.name for p in downloads.iterdir()}
@@ -230,6 +247,8 @@ def test_new_workbook_download(server, browser, downloads, tmp_path):
     browser.find_element(By.ID, "new-submit").click()
     out = _wait_download(downloads, ".xlsx", before, timeout=60)
     assert "测试县财政局" in out.name
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "new-msg"), "已下载"))
+    _shot(browser, "web-new.png", tmp_path)
     from addin.service import export
 
     data = export(out)

@@ -314,6 +314,16 @@ function initBatch() {
 
 // ------------------------------------------------------------ new workbook
 function initNew() {
+  const prev = $("new-previous");
+  prev.addEventListener("change", () => {
+    const f = prev.files[0];
+    $("new-previous-name").textContent = f ? f.name : "未选择";
+    $("new-previous-clear").hidden = !f;
+  });
+  $("new-previous-clear").addEventListener("click", () => {
+    prev.value = "";
+    prev.dispatchEvent(new Event("change"));
+  });
   $("new-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const msg = $("new-msg");
