@@ -354,6 +354,8 @@ def test_windows_shortcut_is_a_bat_in_the_console_code_page(tmp_path):
     with pytest.raises(OutputError):
         create_shortcut(tmp_path, python=py, platform="win32")  # never overwrites without being told
     assert create_shortcut(tmp_path, python=py, platform="win32", overwrite=True) == out
+    with pytest.raises(OutputError, match="jxzp serve"):
+        create_shortcut(tmp_path, python="C:\\Users\\\U0001F600\\python.exe", platform="win32")
     lin = create_shortcut(tmp_path, python="/usr/bin/python3", platform="linux")
     assert lin.suffix == ".desktop" and 'Exec="/usr/bin/python3" -m addin serve' in lin.read_text(encoding="utf-8")
     assert os.access(lin, os.X_OK)

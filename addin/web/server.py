@@ -112,11 +112,16 @@ def create_shortcut(folder: Path | None = None, *, python: str | None = None, pl
     from ..xlsx.files import atomic_write, check_output_path  # noqa: PLC0415
 
     folder = Path(folder) if folder is not None else desktop_folder(platform)
-    name, text = shortcut_text(python or sys.executable, platform)
-    out = check_output_path(folder / name, overwrite=overwrite)
+    python = python or sys.executable
+    name, text = shortcut_text(python, platform)
     # cmd.exe reads a .bat in the console code page (GBK on Chinese Windows)
     encoding = "oem" if platform == "win32" and os.name == "nt" else ("gbk" if platform == "win32" else "utf-8")
-    data = text.encode(encoding, errors="strict")
+    try:
+        data = text.encode(encoding, errors="strict")
+    except UnicodeEncodeError:
+        raise OutputError(f"Python 的安装路径 {python} 含有命令窗口无法显示的字符，无法生成快捷方式；"
+                          "请改用命令 jxzp serve 启动") from None
+    out = check_output_path(folder / name, overwrite=overwrite)
     atomic_write(out, lambda t: t.write_bytes(data), overwrite=overwrite)
     if platform != "win32":
         os.chmod(out, 0o755)
