@@ -121,23 +121,16 @@ def fill(path: Path, data_path: Path, out: Path, *, overwrite: bool = False):
 
 
 def names_table(fw: Framework) -> list[dict[str, str]]:
-    """The workbook contract: every defined name, where it lives and what it holds."""
-    from .core.interchange import _labels  # noqa: PLC0415
+    """The workbook contract as `jxzp names` lists it: every defined name, where it lives and what it holds."""
+    from .core.contract import contract_for  # noqa: PLC0415
     from .xlsx.template import build_template  # noqa: PLC0415
 
     _, layout = build_template(fw)
-    labels = _labels(fw)
-    extra = {
-        "p_exec_rate": ("项目执行率（列）", "computed"),
-        "rpt_chapter": ("报告文字·章节（列）", "input"), "rpt_kind": ("报告文字·类型（列）", "input"),
-        "rpt_text": ("报告文字·文字（列）", "input"), "rpt_remark": ("报告文字·说明（列）", "input"),
-        "chart_groups": ("汇总图表的数据区域", "computed"),
-    }
-    for c in fw.project_columns:
-        extra[c.name] = (f"项目清单·{c.label}（列）", "input")
+    contract = contract_for(fw)
     rows = []
     for name, target in layout.names.items():
-        label, kind = labels.get(name) or extra.get(name) or ("", "")
-        rows.append({"name": name, "label": label, "kind": "录入" if kind == "input" else "计算",
-                     "refers_to": target})
+        spec = contract.get(name)
+        rows.append({"name": name, "label": spec.label if spec else "", "kind": spec.kind_label if spec else "计算",
+                     "refers_to": target, "type": str(spec.kind) if spec else "", "role": spec.role if spec else None,
+                     "table": spec.table if spec else None})
     return rows

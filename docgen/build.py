@@ -12,7 +12,7 @@ from .text import sanitize_filename, year_text
 
 def default_report_name(ev) -> str:
     """'{部门}{年度}年度部门整体支出绩效自评报告.docx', safe as a Windows file name."""
-    year = year_text(ev.inputs.get("f_year"))
+    year = year_text(ev.role("year"))
     stem = f"{department(ev)}{year + '年度' if year else ''}{REPORT_KIND}"
     return sanitize_filename(stem, fallback=REPORT_KIND) + ".docx"
 

@@ -42,12 +42,12 @@ class Rendered:
 
 
 def department(ev) -> str:
-    return clean_text(ev.inputs.get("f_department")).replace("\n", "").strip()
+    return clean_text(ev.role("department")).replace("\n", "").strip()
 
 
 def report_title(ev) -> str:
     """{部门}{年度}年度部门整体支出绩效自评报告 (parts left out when blank)."""
-    year = year_text(ev.inputs.get("f_year"))
+    year = year_text(ev.role("year"))
     return f"{department(ev)}{year + '年度' if year else ''}{REPORT_KIND}"
 
 
@@ -122,7 +122,7 @@ class _Builder:
     def cover(self, title: str) -> None:
         ev = self.ev
         dept = department(ev)
-        year = year_text(ev.inputs.get("f_year"))
+        year = year_text(ev.role("year"))
         # two balanced lines (GB/T 9704: 回行时词意完整) when the title is too long for one
         if dept and len(title) > 20:
             lines = [dept, title[len(dept):]]
@@ -135,11 +135,11 @@ class _Builder:
             content.append(ooxml.run(line))
         self.add(ooxml.paragraph("Title", *content, ppr_extra=[el("w:spacing", before=3000, after=0)]))
         info = [("填报单位", dept or "【未填写】"), ("评价年度", f"{year}年度" if year else "【未填写】")]
-        for label, name in (("联 系 人", "f_contact"), ("联系电话", "f_phone")):
-            v = clean_text(ev.inputs.get(name)).replace("\n", " ").strip()
+        for label, role in (("联 系 人", "contact"), ("联系电话", "phone")):
+            v = clean_text(ev.role(role)).replace("\n", " ").strip()
             if v:
                 info.append((label, v))
-        info.append(("报告日期", format_date(ev.inputs.get("f_report_date"), self.today)))
+        info.append(("报告日期", format_date(ev.role("report_date"), self.today)))
         for k, (label, value) in enumerate(info):
             extra = [el("w:ind", left=1920, leftChars=600, firstLine=0, firstLineChars=0)]
             if k == 0:
@@ -172,7 +172,8 @@ class _Builder:
     def text_rows(self) -> dict[str, list[tuple[int, str, object]]]:
         keys = {c.key for c in CHAPTERS}
         out: dict[str, list[tuple[int, str, object]]] = {k: [] for k in keys}
-        rows = table_rows(self.ev.book, ("rpt_chapter", "rpt_kind", "rpt_text"))
+        t = self.ev.contract.table("report_text")
+        rows = table_rows(self.ev.book, tuple(t.column(r) for r in ("chapter", "kind", "text")))
         for i, (chapter, kind, text) in enumerate(rows, 1):
             if is_blank(text):
                 continue
@@ -181,7 +182,7 @@ class _Builder:
                 self.warnings.append(f"报告文字第 {i} 行：章节“{key}”不是报告的章节，未写入报告")
                 continue
             out[key].append((i, clean_text(kind).strip() or "正文", text))
-        if self.ev.book.overflow.get("rpt_text"):
+        if self.ev.book.overflow.get(t.key):
             self.warnings.append("报告文字表格下方还有文字（在表格范围之外），未写入报告；请在表内插入行后移入")
         return out
 
@@ -285,7 +286,7 @@ class _Builder:
         self.para("附件", "JxAttachLabel", page_break_before=True)
         self.para(TABLE_TITLE, "Title", ppr_extra=[el("w:spacing", before=200, after=200)])
         dept = department(ev)
-        year = year_text(ev.inputs.get("f_year"))
+        year = year_text(ev.role("year"))
         self.add(ooxml.paragraph("JxTableCaption", f"填报单位：{dept or '【未填写】'}\t"
                                  f"{'评价年度：' + year + '年' if year else ''}　单位：分",
                                  ppr_extra=[_right_tab()]))

@@ -69,7 +69,7 @@ def test_names_contract_table():
     assert "| `total_score` | 总分 | 计算 |" in r.stdout
     r = cli("names", "--json")
     rows = json.loads(r.stdout)
-    assert {"name", "label", "kind", "refers_to"} == set(rows[0])
+    assert {"name", "label", "kind", "refers_to", "type", "role", "table"} == set(rows[0])
 
 
 def test_frameworks_list_and_check(tmp_path):

@@ -28,7 +28,8 @@ def _cell(wb, name):
 
 
 def _find(result, rule=None, severity=None, name=None, text=None):
-    return [f for f in result.findings if (rule is None or f.rule.startswith(rule))
+    """Findings whose code starts with `rule` (a rule number "R05" or a full code "R05.rate-over-bound")."""
+    return [f for f in result.findings if (rule is None or f.code.startswith(rule))
             and (severity is None or f.severity == severity) and (name is None or f.name == name)
             and (text is None or text in f.message)]
 
@@ -63,7 +64,9 @@ def test_sample_copied_note_is_noticed(sample_result):
 def test_every_finding_is_well_formed(sample_result):
     for f in sample_result.findings:
         d = f.to_dict()
-        assert set(d) == {"rule", "severity", "message", "sheet", "cell", "name", "indicator", "expected", "actual"}
+        assert set(d) == {"code", "rule", "severity", "message", "sheet", "cell", "name", "indicator", "expected",
+                          "actual", "params"}
+        assert d["severity"] in ("错误", "警告", "提示") and d["code"].startswith(f.rule.split(".")[0] + ".")
         assert f.rule.split(".")[0] in {r.id.split(".")[0] for r in RULES} and f.message
         json.dumps(d, ensure_ascii=False)
 
@@ -76,44 +79,44 @@ def test_rules_are_declared(fw):
 
 # ---------------------------------------------------------------- one mistake per rule
 CASES = [
-    # rule, cells to write, expected (rule prefix, severity, name, text in message)
-    ("R01", {"f_budget_initial": "三百万"}, ("R01", ERROR, "f_budget_initial", "3000000")),
-    ("R01", {"f_budget_initial": "3,491,995元"}, ("R01", ERROR, "f_budget_initial", "3491995")),
-    ("R01", {"f_final_exp": "３６３８３４６．０２"}, ("R01", ERROR, "f_final_exp", "3638346.02")),
-    ("R01", {"f_h1_progress_reported": 20.11}, ("R01", ERROR, "f_h1_progress_reported", "0.2011")),
-    ("R01", {"f_h1_progress_reported": "20.11%"}, ("R01", ERROR, "f_h1_progress_reported", "0.2011")),
-    ("R01", {"f_budget_initial": None}, ("R01", ERROR, "f_budget_initial", "未填写")),
-    ("R01", {"f_budget_initial": " "}, ("R01", ERROR, "f_budget_initial", "空格")),
-    ("R01", {"f_public_budget": "#DIV/0!"}, ("R01", ERROR, "f_public_budget", "#DIV/0!")),
-    ("R01", {"f_carryover": -5}, ("R01", ERROR, "f_carryover", "负数")),
-    ("R01", {"f_carryover": 1e16}, ("R01", ERROR, "f_carryover", "十万亿")),
-    ("R01", {"f_transfer_payments": "无"}, ("R01", ERROR, "f_transfer_payments", "应为“否”")),
-    ("R01", {"f_admin_actual": 7.5}, ("R01", ERROR, "f_admin_actual", "整数")),
-    ("R01", {"f_year": 22}, ("R01", ERROR, "f_year", "四位年份")),
-    ("R02", {"s_budget_rationality": 6}, ("R02", ERROR, "s_budget_rationality", "超过适用分值 5")),
-    ("R02", {"s_budget_rationality": "五分"}, ("R02", ERROR, "s_budget_rationality", "不是数字")),
-    ("R02", {"s_budget_rationality": None}, ("R02", ERROR, "s_budget_rationality", "未填写")),
-    ("R02", {"s_budget_rationality": 4.333}, ("R02", WARNING, "s_budget_rationality", "小数")),
-    ("R02", {"s_bonus": 4}, ("R02", ERROR, "s_bonus", "超过适用分值 3")),
-    ("R03", {"f_transfer_payments": "是"}, ("R03", ERROR, "s_budget_exec_rate", "超过适用分值 3")),
-    ("R03", {"s_funds_legality": 3}, ("R03", ERROR, "s_funds_legality", "应为 0 分")),
-    ("R05", {"f_h1_progress_reported": 0.5, "f_full_progress_reported": 0.4}, ("R05", ERROR, "m_h1_progress", "上半年支出进度大于全年")),
-    ("R05", {"f_admin_actual": 12}, ("R05", WARNING, "m_staff_ratio", "超过 100%")),
-    ("R05", {"f_carryover": 4000000}, ("R05", ERROR, "m_balance_rate", "超过 100%")),
-    ("R06", {"s_target_coverage": 2}, ("R06", INFO, "s_target_coverage", "建议 1.5")),
-    ("R06", {"f_public_actual": 200000}, ("R06", ERROR, "s_economy", "满分")),
-    ("R07", {"n_financial_compliance": None}, ("R07", WARNING, "n_financial_compliance", "扣分原因")),
-    ("R07", {"s_bonus": 1.5, "n_bonus": ""}, ("R07", WARNING, "n_bonus", "依据")),
-    ("R08", {"n_economy": "我局年度部门年初预算资金 350 万元。"}, ("R08", ERROR, "n_economy", "349.2")),
-    ("R08", {"n_economy": "2022 年年初预算为 3,491,995 万元"}, ("R08", ERROR, "n_economy", "单位")),
-    ("R08", {"n_target_coverage": "2022 年我局共实施 14 个项目"}, ("R08", ERROR, "n_target_coverage", "13")),
-    ("R08", {"n_carryover_rate": "结余率为 5%。"}, ("R08", ERROR, "n_carryover_rate", "0%")),
-    ("R08", {"n_staff_mgmt": "本年度在编人员共 15 人"}, ("R08", ERROR, "n_staff_mgmt", "14")),
-    ("R08", {"n_effect": "预算增长为{不存在的数}"}, ("R08", ERROR, "n_effect", "占位符{不存在的数}不存在")),
-    ("R08", {"n_economy": "三公经费预算数为 3.8 万元，决算数为 1 万元"}, ("R08", ERROR, "n_economy", "三公经费决算")),
-    ("R09", {"f_h1_spent": 900, "f_full_spent": 800}, ("R09", ERROR, "f_h1_spent", "上半年支出不能大于全年支出")),
-    ("R09", {"f_inst_actual": 9}, ("R09", WARNING, "f_inst_actual", "超编")),
-    ("R09", {"f_assets_in_use": 10, "f_assets_total": 5}, ("R09", ERROR, "f_assets_in_use", "不能超过")),
+    # rule, cells to write, expected (finding code, severity, name, a figure the message must show or None)
+    ("R01", {"f_budget_initial": "三百万"}, ("R01.text-number", ERROR, "f_budget_initial", "3000000")),
+    ("R01", {"f_budget_initial": "3,491,995元"}, ("R01.text-number", ERROR, "f_budget_initial", "3491995")),
+    ("R01", {"f_final_exp": "３６３８３４６．０２"}, ("R01.text-number", ERROR, "f_final_exp", "3638346.02")),
+    ("R01", {"f_h1_progress_reported": 20.11}, ("R01.rate-as-percent", ERROR, "f_h1_progress_reported", "0.2011")),
+    ("R01", {"f_h1_progress_reported": "20.11%"}, ("R01.text-number", ERROR, "f_h1_progress_reported", "0.2011")),
+    ("R01", {"f_budget_initial": None}, ("R01.blank", ERROR, "f_budget_initial", None)),
+    ("R01", {"f_budget_initial": " "}, ("R01.blank-spaces", ERROR, "f_budget_initial", None)),
+    ("R01", {"f_public_budget": "#DIV/0!"}, ("R01.error-value", ERROR, "f_public_budget", "#DIV/0!")),
+    ("R01", {"f_carryover": -5}, ("R01.negative", ERROR, "f_carryover", None)),
+    ("R01", {"f_carryover": 1e16}, ("R01.absurd", ERROR, "f_carryover", None)),
+    ("R01", {"f_transfer_payments": "无"}, ("R01.bad-yesno", ERROR, "f_transfer_payments", None)),
+    ("R01", {"f_admin_actual": 7.5}, ("R01.not-integer", ERROR, "f_admin_actual", None)),
+    ("R01", {"f_year": 22}, ("R01.bad-year", ERROR, "f_year", None)),
+    ("R02", {"s_budget_rationality": 6}, ("R02.score-over-max", ERROR, "s_budget_rationality", None)),
+    ("R02", {"s_budget_rationality": "五分"}, ("R02.not-number", ERROR, "s_budget_rationality", None)),
+    ("R02", {"s_budget_rationality": None}, ("R02.blank", ERROR, "s_budget_rationality", None)),
+    ("R02", {"s_budget_rationality": 4.333}, ("R02.score-decimals", WARNING, "s_budget_rationality", None)),
+    ("R02", {"s_bonus": 4}, ("R02.score-over-max", ERROR, "s_bonus", None)),
+    ("R03", {"f_transfer_payments": "是"}, ("R03.score-over-max", ERROR, "s_budget_exec_rate", None)),
+    ("R03", {"s_funds_legality": 3}, ("R03.source-not-zero", ERROR, "s_funds_legality", None)),
+    ("R05", {"f_h1_progress_reported": 0.5, "f_full_progress_reported": 0.4}, ("R05.figures-disagree", ERROR, "m_h1_progress", None)),
+    ("R05", {"f_admin_actual": 12}, ("R05.rate-over-bound", WARNING, "m_staff_ratio", None)),
+    ("R05", {"f_carryover": 4000000}, ("R05.rate-over-bound", ERROR, "m_balance_rate", None)),
+    ("R06", {"s_target_coverage": 2}, ("R06.score-differs", INFO, "s_target_coverage", None)),
+    ("R06", {"f_public_actual": 200000}, ("R06.full-marks-unmet", ERROR, "s_economy", None)),
+    ("R07", {"n_financial_compliance": None}, ("R07.reason-missing", WARNING, "n_financial_compliance", None)),
+    ("R07", {"s_bonus": 1.5, "n_bonus": ""}, ("R07.adjustment-basis-missing", WARNING, "n_bonus", None)),
+    ("R08", {"n_economy": "我局年度部门年初预算资金 350 万元。"}, ("R08.text-number", ERROR, "n_economy", "349.2")),
+    ("R08", {"n_economy": "2022 年年初预算为 3,491,995 万元"}, ("R08.text-number", ERROR, "n_economy", None)),
+    ("R08", {"n_target_coverage": "2022 年我局共实施 14 个项目"}, ("R08.text-number", ERROR, "n_target_coverage", "13")),
+    ("R08", {"n_carryover_rate": "结余率为 5%。"}, ("R08.text-number", ERROR, "n_carryover_rate", "0%")),
+    ("R08", {"n_staff_mgmt": "本年度在编人员共 15 人"}, ("R08.text-number", ERROR, "n_staff_mgmt", "14")),
+    ("R08", {"n_effect": "预算增长为{不存在的数}"}, ("R08.placeholder", ERROR, "n_effect", None)),
+    ("R08", {"n_economy": "三公经费预算数为 3.8 万元，决算数为 1 万元"}, ("R08.text-number", ERROR, "n_economy", None)),
+    ("R09", {"f_h1_spent": 900, "f_full_spent": 800}, ("R09.relation-violated", ERROR, "f_h1_spent", None)),
+    ("R09", {"f_inst_actual": 9}, ("R09.relation-violated", WARNING, "f_inst_actual", None)),
+    ("R09", {"f_assets_in_use": 10, "f_assets_total": 5}, ("R09.relation-violated", ERROR, "f_assets_in_use", None)),
 ]
 
 

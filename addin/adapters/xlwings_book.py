@@ -28,7 +28,8 @@ from ..core.findings import ValidationResult
 from ..core.marks import (FILL_COLORS, MARKS_HEADER, MARKS_SHEET, RESULTS_SHEET, cell_marks, hyperlink_target,
                           iter_marks_rows, results_rows)
 from ..core.model import META_FRAMEWORK, META_VERSION, BookData, Cell, NameRef
-from ..xlsx.reader import OVERFLOW_NAMES, _const, _ours
+from ..core.contract import is_ours
+from ..xlsx.reader import book_contract, defined_constant
 from ..xlsx.template import RESULTS_HEADER
 
 MAX_NAMED_CELLS = 100_000  # same cap as the file reader
@@ -143,12 +144,12 @@ def read_book(book) -> BookData:
         except Exception:  # Excel refuses RefersTo for some broken names
             text = ""
         if name == META_FRAMEWORK:
-            framework_id = _const(text)
+            framework_id = defined_constant(text)
             continue
         if name == META_VERSION:
-            template_version = _const(text)
+            template_version = defined_constant(text)
             continue
-        if not _ours(name):
+        if not is_ours(name):
             continue
         ref = NameRef(name)
         names[name] = ref
@@ -162,7 +163,8 @@ def read_book(book) -> BookData:
                 ref.cells.append(per_sheet.setdefault((r, c), Cell(sheet, f"{get_column_letter(c)}{r}")))
 
     overflow_cols: dict[str, tuple[str, int, int]] = {}
-    for nm in OVERFLOW_NAMES:
+    contract = book_contract(framework_id)
+    for nm in (contract.overflow_keys() if contract else ()):
         ref = names.get(nm)
         if ref and ref.cells and not ref.problem:
             c1, r1, _, _ = range_boundaries(ref.cells[-1].coord)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import metrics as metric_fns
+from .contract import GRADE, TOTAL_SCORE, Contract, Kind, contract_for
 from .errors import CalcError
 from .framework import Framework, Indicator, Metric
 from .model import BookData, input_value
@@ -77,23 +78,33 @@ class Evaluation:
         """What the cell with this defined name should show, for every computed name."""
         if name in self.metrics:
             return self.metrics[name].display
-        prefix, _, ident = name.partition("_")
-        if prefix == "v" and ident in self.indicators:
+        spec = self.contract.get(name)
+        kind, ident = (spec.kind, spec.owner) if spec else (None, None)
+        if kind == Kind.VALUE and ident in self.indicators:
             c = self.indicators[ident].computed
             return c.display if c else None
-        if prefix == "sug" and ident in self.indicators:
+        if kind == Kind.SUGGEST and ident in self.indicators:
             return self.indicators[ident].suggested_display
-        if prefix == "max" and ident in self.indicators:
+        if kind == Kind.MAX and ident in self.indicators:
             return self.indicators[ident].eff_max
-        if prefix == "sub" and ident in self.subtotals:
+        if kind == Kind.SUBTOTAL and ident in self.subtotals:
             return self.subtotals[ident]
-        if prefix == "grp" and ident in self.groups:
+        if kind == Kind.TOTAL and ident in self.groups:
             return self.groups[ident]
-        if name == "total_score":
+        if name == TOTAL_SCORE:
             return self.total
-        if name == "grade":
+        if name == GRADE:
             return self.grade
         raise KeyError(name)
+
+    @property
+    def contract(self) -> Contract:
+        return contract_for(self.fw)
+
+    def role(self, role: str) -> Any:
+        """The input value of a role ("department", "year", …); None when the framework has none."""
+        name = self.contract.role(role)
+        return self.inputs.get(name) if name else None
 
     def value(self, name: str) -> Any:
         """Input value or computed figure by name (for placeholders and text checks)."""

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import contract as ct
 from .errors import FrameworkError
 
 FRAMEWORK_DIR = Path(__file__).with_name("frameworks")
@@ -47,7 +48,7 @@ class Field:
 
     @property
     def name(self) -> str:
-        return f"f_{self.id}"
+        return ct.field_name(self.id)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class ProjectColumn:
 
     @property
     def name(self) -> str:
-        return f"p_{self.id}"
+        return ct.column_name(self.id)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Metric:
 
     @property
     def name(self) -> str:
-        return f"m_{self.id}"
+        return ct.metric_name(self.id)
 
     @property
     def is_rate(self) -> bool:
@@ -108,23 +109,23 @@ class Indicator:
     # names of this indicator's cells
     @property
     def score_name(self) -> str:
-        return f"s_{self.id}"
+        return ct.score_name(self.id)
 
     @property
     def suggest_name(self) -> str:
-        return f"sug_{self.id}"
+        return ct.suggest_name(self.id)
 
     @property
     def value_name(self) -> str:
-        return f"v_{self.id}"
+        return ct.value_name(self.id)
 
     @property
     def max_name(self) -> str:
-        return f"max_{self.id}"
+        return ct.max_name(self.id)
 
     @property
     def note_name(self) -> str:
-        return f"n_{self.id}"
+        return ct.note_name(self.id)
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class Level2:
 
     @property
     def subtotal_name(self) -> str:
-        return f"sub_{self.id}"
+        return ct.subtotal_name(self.id)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ class Level1:
 
     @property
     def total_name(self) -> str:
-        return f"grp_{self.id}"
+        return ct.total_name(self.id)
 
 
 @dataclass(frozen=True)
@@ -172,11 +173,11 @@ class Adjustment:
 
     @property
     def score_name(self) -> str:
-        return f"s_{self.id}"
+        return ct.score_name(self.id)
 
     @property
     def note_name(self) -> str:
-        return f"n_{self.id}"
+        return ct.note_name(self.id)
 
 
 @dataclass(frozen=True)
@@ -270,12 +271,7 @@ class Framework:
 
     def input_names(self) -> list[str]:
         """Every single-cell input name, in sheet order."""
-        names = [f.name for f in self.fields]
-        for ind in self.indicators:
-            names += [ind.score_name, ind.note_name]
-        for adj in self.adjustments:
-            names += [adj.score_name, adj.note_name]
-        return names
+        return ct.contract_for(self).inputs()
 
     def __post_init__(self) -> None:
         self._fields_by_name = {f.name: f for f in self.fields}
@@ -373,7 +369,8 @@ def parse_framework(data: dict, path: Path) -> Framework:
     if "name" not in seen_p:
         ctx.err("project_columns", "须有 id 为 name 的“项目名称”列")
 
-    known_names = {f"f_{x}" for x in seen_f} | {f"p_{x}" for x in seen_p}
+    pcol_names = {ct.column_name(x) for x in seen_p}
+    known_names = {ct.field_name(x) for x in seen_f} | pcol_names
     seen_m: set = set()
     metrics = []
     for i, m in enumerate(data.get("metrics", [])):
@@ -389,7 +386,7 @@ def parse_framework(data: dict, path: Path) -> Framework:
             # metrics may only use fields, project columns and metrics declared before them
             if a not in known_names:
                 ctx.err(w, f"参数 “{a}” 不是已声明的录入项、项目清单列或（在此之前声明的）计算值")
-        if fn in ("count_nonblank", "count_flag") and any(not a.startswith("p_") for a in args):
+        if fn in ("count_nonblank", "count_flag") and any(a not in pcol_names for a in args):
             ctx.err(w, f"{fn} 的参数须为项目清单列（p_...）")
         metrics.append(Metric(
             id=str(m.get("id")), label=_get(ctx, m, "label", w, str) or "?", fn=fn or "ratio",
@@ -400,7 +397,7 @@ def parse_framework(data: dict, path: Path) -> Framework:
             upper_hint=_get(ctx, m, "upper_hint", w, str, ""),
             explained_by=dict(_get(ctx, m, "explained_by", w, dict, {})),
         ))
-        known_names.add(f"m_{m.get('id')}")
+        known_names.add(ct.metric_name(str(m.get("id"))))
     mlabels = [m.label for m in metrics] + labels
     for lab in {x for x in mlabels if mlabels.count(x) > 1}:
         ctx.err("metrics", f"标签“{lab}”与其他计算值或录入项重复")
@@ -436,7 +433,7 @@ def parse_framework(data: dict, path: Path) -> Framework:
         if mx is not None and mx <= 0:
             ctx.err(w, f"分值须大于 0，实际 {mx}")
         metric = _get(ctx, d, "metric", w, str, None)
-        if metric is not None and metric not in {f"m_{x}" for x in seen_m}:
+        if metric is not None and metric not in {ct.metric_name(x) for x in seen_m}:
             ctx.err(w, f"计算值 “{metric}” 未声明")
         rule = None
         if "rule" in d:
@@ -445,7 +442,7 @@ def parse_framework(data: dict, path: Path) -> Framework:
             if rtype not in RULE_TYPES:
                 ctx.err(w, f"评分规则类型 “{rtype}” 不在 {sorted(RULE_TYPES)} 中")
             else:
-                _check_rule(ctx, w, rtype, rd, metric, {f"m_{x}" for x in seen_m})
+                _check_rule(ctx, w, rtype, rd, metric, {ct.metric_name(x) for x in seen_m})
             rule = Rule(rtype or "?", rd)
         indicators.append(Indicator(
             id=str(d.get("id")), name=_get(ctx, d, "name", w, str) or "?", max=mx or 0.0,
@@ -463,7 +460,7 @@ def parse_framework(data: dict, path: Path) -> Framework:
                 ctx.err(w, f"指标 “{x}” 未声明")
         pts = _get(ctx, r, "points", w, float)
         wf = _get(ctx, r, "when_field", w, str)
-        if wf is not None and wf not in {f"f_{x}" for x in seen_f}:
+        if wf is not None and wf not in {ct.field_name(x) for x in seen_f}:
             ctx.err(w, f"条件字段 “{wf}” 未声明")
         realloc.append(Reallocation(src or "?", dst or "?", pts or 0.0, wf or "?",
                                     str(_get(ctx, r, "when_value", w, str) or "")))
@@ -481,8 +478,8 @@ def parse_framework(data: dict, path: Path) -> Framework:
             _get(ctx, a, "max", w, float) or 0.0, _get(ctx, a, "explanation", w, str, ""),
             _get(ctx, a, "criteria", w, str, ""), _get(ctx, a, "assumption", w, str, "")))
 
-    all_names = ({f"f_{x}" for x in seen_f} | {f"m_{x}" for x in seen_m} | {"total_score", "adj_total"}
-                 | {f"grp_{x}" for x in seen_1} | {f"sub_{x}" for x in seen_2})
+    all_names = ({ct.field_name(x) for x in seen_f} | {ct.metric_name(x) for x in seen_m} | {ct.TOTAL_SCORE, ct.ADJ_TOTAL}
+                 | {ct.total_name(x) for x in seen_1} | {ct.subtotal_name(x) for x in seen_2})
     def pair(c: dict, w: str, keys: tuple[str, str], ops: tuple[str, ...]) -> tuple[str, str, str, str, str]:
         """Two declared names, an operator, a severity and a message (consistency / cross_checks)."""
         x, y = (_get(ctx, c, k, w, str) for k in keys)
@@ -540,7 +537,7 @@ def parse_framework(data: dict, path: Path) -> Framework:
         if r.source in ind_max and not _close(r.points, ind_max[r.source]):
             ctx.err("reallocations", f"转出分值 {r.points:g} 应等于“{r.source}”的分值 {ind_max[r.source]:g}")
     sheets = [g.sheet for g in level1]
-    reserved = {"填表说明", "基本信息", "项目清单", "加减分", "汇总", "报告文字", "校验结果"}
+    reserved = set(ct.SHEETS.fixed())
     for s in sheets:
         if sheets.count(s) > 1 or s in reserved:
             ctx.err("level1", f"工作表名“{s}”重复或与固定工作表重名")

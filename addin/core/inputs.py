@@ -22,6 +22,12 @@ _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")  # shown a
 LARGE_AMOUNT = 1e11  # 一千亿元: possible only for very large departments
 
 
+# every code classify() can return (rules turn them into finding codes: "text_number" -> "R01.text-number")
+PROBLEM_CODES = ("formula", "blank_spaces", "blank", "error_value", "date", "absurd", "control_chars", "bad_yesno",
+                 "bool", "text_number", "not_number", "not_finite", "negative", "large", "not_integer",
+                 "rate_as_percent", "bad_year")
+
+
 @dataclass(frozen=True)
 class Problem:
     code: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
+from .contract import contract_for
 from .evaluate import Evaluation
 from .framework import Framework
 from .model import BookData, input_value
@@ -17,16 +18,12 @@ from .numeric import clean_number, is_number
 
 FORMAT = "jxzp-export"
 FORMAT_VERSION = 1
-TABLES = {
-    "projects": None,  # columns come from the framework's project_columns
-    "report_text": ("rpt_chapter", "rpt_kind", "rpt_text", "rpt_remark"),
-}
+TABLES = ("projects", "report_text")  # the workbook contract's tables export/fill carry
 
 
 def table_columns(fw: Framework, table: str) -> tuple[str, ...]:
-    if table == "projects":
-        return tuple(c.name for c in fw.project_columns)
-    return TABLES[table]
+    """The input columns of a table, as export lists them and fill writes them."""
+    return contract_for(fw).table(table).input_columns
 
 
 def encode_value(v: Any) -> Any:
@@ -59,36 +56,9 @@ def decode_value(v: Any) -> Any:
     return v
 
 
-def _labels(fw: Framework) -> dict[str, tuple[str, str]]:
-    """name -> (label, kind) for every name the framework defines."""
-    out: dict[str, tuple[str, str]] = {}
-    for f in fw.fields:
-        out[f.name] = (f.label, "input")
-    for m in fw.metrics:
-        out[m.name] = (m.label, "computed")
-    for i in fw.indicators:
-        out[i.max_name] = (f"{i.name}·适用分值", "computed")
-        if i.metric:
-            out[i.value_name] = (f"{i.name}·计算值", "computed")
-        if i.rule:
-            out[i.suggest_name] = (f"{i.name}·建议得分", "computed")
-        out[i.score_name] = (f"{i.name}·自评得分", "input")
-        out[i.note_name] = (f"{i.name}·评分说明", "input")
-    for a in fw.adjustments:
-        out[a.score_name] = (f"{a.name}·自评得分", "input")
-        out[a.note_name] = (f"{a.name}·评分说明", "input")
-    for g in fw.level2:
-        out[g.subtotal_name] = (f"{g.name}·小计", "computed")
-    for g in fw.level1:
-        out[g.total_name] = (f"{g.name}·合计", "computed")
-    out["adj_total"] = ("加减分合计", "computed")
-    out["total_score"] = ("总分", "computed")
-    out["grade"] = ("等级", "computed")
-    return out
-
-
 def input_names(fw: Framework) -> set[str]:
-    return {n for n, (_, kind) in _labels(fw).items() if kind == "input"}
+    """Single-cell names export lists as input (fill writes them)."""
+    return set(contract_for(fw).inputs())
 
 
 def table_rows(book: BookData, columns: tuple[str, ...]) -> list[list[Any]]:
@@ -104,11 +74,12 @@ def table_rows(book: BookData, columns: tuple[str, ...]) -> list[list[Any]]:
 
 
 def export_data(fw: Framework, book: BookData, ev: Evaluation) -> dict:
-    labels = _labels(fw)
     cells = []
-    for name, (label, kind) in labels.items():
+    for spec in contract_for(fw).cells():
+        name = spec.name
         c = book.cell(name)
-        entry = {"name": name, "label": label, "kind": kind,
+        kind = "input" if spec.editable else "computed"  # the export format's two kinds (version 1)
+        entry = {"name": name, "label": spec.label, "kind": kind,
                  "sheet": c.sheet if c else None, "cell": c.coord if c else None}
         if kind == "input":
             entry["value"] = encode_value(c.value if c and c.formula is None else (c.formula if c else None))

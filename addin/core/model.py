@@ -11,10 +11,9 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .contract import META_FRAMEWORK, META_VERSION  # noqa: F401 - re-exported for the adapters
 from .numeric import is_number
 
-META_FRAMEWORK = "jx_framework"
-META_VERSION = "jx_template_version"
 TEMPLATE_VERSION = "1"
 
 

@@ -77,7 +77,7 @@ class Placeholders:
         if key == "等级":
             return ev.grade or None
         if key == "上年度":
-            y = ev.inputs.get("f_year")
+            y = ev.role("year")
             return str(int(y) - 1) if is_number(y) else None
         hit = self._keys.get(key)
         if hit is None:

@@ -18,23 +18,15 @@ from typing import Any
 from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, get_column_letter, range_boundaries
 
 from ..core.errors import InputError
+from ..core.contract import SHEETS, contract_for, is_ours
 from ..core.model import META_FRAMEWORK, META_VERSION, BookData, Cell, NameRef
 from .files import load_workbook_safely, unreadable
 
-# names jxzp owns; others in a user's workbook are left alone
-OUR_PREFIXES = ("f_", "m_", "p_", "v_", "sug_", "s_", "max_", "n_", "sub_", "grp_", "rpt_", "adj_", "chart_")
-OUR_NAMES = {"total_score", "grade"}
-# columns whose rows beyond the named range are looked at (data typed below the table)
-OVERFLOW_NAMES = ("p_name", "rpt_text")
 _FRAMEWORK_ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")  # as addin.core.framework: an id, never a path
 # Excel writes characters XML cannot hold as _xHHHH_ (ECMA-376 ST_Xstring); openpyxl leaves them escaped
 _XSTRING_ESCAPE = re.compile(r"(?<!_)_x([0-9A-Fa-f]{4})_")
 _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # kept out of messages (terminal escapes)
 _FLOAT_MAX_INT = 2 ** 53  # beyond this an integer is not a value Excel can hold exactly
-
-
-def _ours(name: str) -> bool:
-    return name in OUR_NAMES or name.startswith(OUR_PREFIXES)
 
 
 def _parse_ref(ref: str) -> tuple[int, int, int, int] | None:
@@ -47,7 +39,7 @@ def _parse_ref(ref: str) -> tuple[int, int, int, int] | None:
     return min_col, min_row, max_col, max_row
 
 
-def _const(attr_text: str) -> str | None:
+def defined_constant(attr_text: str) -> str | None:
     m = re.fullmatch(r'\s*="?([^"]*)"?\s*|\s*"([^"]*)"\s*', attr_text or "")
     if not m:
         return None
@@ -113,56 +105,16 @@ def _norm_label(v: Any) -> str:
     return re.sub(r"\s*\(必填\)$", "", s)
 
 
-def _label_expectations(framework_id: str | None) -> dict[str, tuple[int | None, str]]:
-    """name -> (label column, label) as the template lays rows out; column None: header above a table.
-
-    Empty when the framework cannot be loaded (the caller reports that).
-    """
+def book_contract(framework_id: str | None):
+    """The workbook contract of the framework the book names; None when it cannot be loaded (reported later)."""
     if not framework_id:
-        return {}
+        return None
     try:
         from ..core.framework import load_framework  # noqa: PLC0415
 
-        fw = load_framework(framework_id)
+        return contract_for(load_framework(framework_id))
     except Exception:
-        return {}
-    out: dict[str, tuple[int | None, str]] = {}
-    for f in fw.fields:  # 基本信息: label in column A
-        out[f.name] = (1, f.label)
-    for m in fw.metrics:
-        out[m.name] = (1, m.label)
-    for ind in fw.indicators:  # indicator sheets: 三级指标 in column C
-        for n in (ind.score_name, ind.note_name, ind.max_name, ind.value_name, ind.suggest_name):
-            out[n] = (3, ind.name)
-    for a in fw.adjustments:  # 加减分: 类别 in column A
-        out[a.score_name] = (1, a.name)
-        out[a.note_name] = (1, a.name)
-    for g in fw.level2:  # 汇总: 二级指标 in column A
-        out[g.subtotal_name] = (1, g.name)
-    for g in fw.level1:
-        out[g.total_name] = (1, "合计")
-    out.update({"adj_total": (1, "加减分合计"), "total_score": (1, "总分"), "grade": (1, "等级")})
-    for c in fw.project_columns:  # tables: the header cell above the first row
-        out[c.name] = (None, c.label)
-    out["p_exec_rate"] = (None, "执行率")
-    out.update({"rpt_chapter": (None, "章节"), "rpt_kind": (None, "类型"), "rpt_text": (None, "文字"),
-                "rpt_remark": (None, "说明")})
-    return out
-
-
-def _known_sheets(framework_id: str | None) -> set[str]:
-    from .template import (SHEET_ADJUST, SHEET_GUIDE, SHEET_INFO, SHEET_PROJECTS, SHEET_RESULTS,  # noqa: PLC0415
-                           SHEET_SUMMARY, SHEET_TEXT)
-
-    known = {SHEET_GUIDE, SHEET_INFO, SHEET_PROJECTS, SHEET_ADJUST, SHEET_SUMMARY, SHEET_TEXT, SHEET_RESULTS,
-             "_jxzp_marks"}
-    try:
-        from ..core.framework import load_framework  # noqa: PLC0415
-
-        known |= {g.sheet for g in load_framework(framework_id).level1} if framework_id else set()
-    except Exception:
-        pass
-    return known
+        return None
 
 
 def _read(wb, source: str) -> BookData:
@@ -176,22 +128,23 @@ def _read(wb, source: str) -> BookData:
         raise InputError(f"无法读取工作簿的名称定义：{e}") from None
     for name, dn in defined:
         if name == META_FRAMEWORK:
-            framework_id = _const(dn.attr_text)
+            framework_id = defined_constant(dn.attr_text)
         elif name == META_VERSION:
-            template_version = _const(dn.attr_text)
+            template_version = defined_constant(dn.attr_text)
     if framework_id is not None and not _FRAMEWORK_ID.match(framework_id):
         # a workbook names its framework by id; a path here would make jxzp read (or fetch) another file
         shown = _INVISIBLE.sub("", framework_id[:60])
         raise InputError(f"{Path(source).name} 的名称 jx_framework 为“{shown}”，不是指标体系标识（如 gd_county_2022）。"
                          "工作簿不能指定指标体系文件的路径；请在“公式→名称管理器”中改回模板中的标识，"
                          "或用 jxzp new 生成新模板后把数据复制过去")
-    expect = _label_expectations(framework_id)
+    contract = book_contract(framework_id)
+    expect = contract.expectations() if contract else {}
     missing_sheet_refs: list[tuple[NameRef, str]] = []
     label_at: dict[str, dict[tuple[int, int], Any]] = {}  # sheet -> (row, col) -> label value read
     label_cols: dict[str, set[int]] = {}
     checks: list[tuple[NameRef, str, int, int, int, int, int | None, str]] = []
     for name, dn in defined:
-        if name in (META_FRAMEWORK, META_VERSION) or not _ours(name):
+        if name in (META_FRAMEWORK, META_VERSION) or not is_ours(name):
             continue
         ref = NameRef(name)
         names[name] = ref
@@ -235,7 +188,7 @@ def _read(wb, source: str) -> BookData:
     _explain_missing_sheets(missing_sheet_refs, sheets, framework_id)
 
     overflow_cols: dict[str, tuple[str, int, int]] = {}
-    for nm in OVERFLOW_NAMES:
+    for nm in (contract.overflow_keys() if contract else ()):
         ref = names.get(nm)
         if ref and ref.cells and not ref.problem:
             last = ref.cells[-1]
@@ -289,7 +242,8 @@ def _explain_missing_sheets(refs: list[tuple[NameRef, str]], sheets: list[str], 
     """A name pointing at a sheet that is gone; when an unknown sheet exists, it was probably renamed."""
     if not refs:
         return
-    known = _known_sheets(framework_id)
+    contract = book_contract(framework_id)
+    known = contract.known_sheets() if contract else set(SHEETS.fixed()) | {SHEETS.marks}
     unknown = [s for s in sheets if s not in known]
     for ref, sheet in refs:
         hint = ""
