@@ -24,7 +24,7 @@ class Checked:
 
 
 def validate(path: Path, *, shown_name: str) -> Checked:
-    from ..core.interchange import _labels  # noqa: PLC0415
+    from ..core.contract import contract_for  # noqa: PLC0415
     from ..validate_cmd import validate_file  # noqa: PLC0415
 
     fw, book, ev, result = validate_file(path)
@@ -32,7 +32,7 @@ def validate(path: Path, *, shown_name: str) -> Checked:
     data["totals"] = {"total": ev.total, "grade": ev.grade}
     data["source"] = shown_name  # the user's file name, not the server's temporary path
     return Checked(data, EXIT_CONTENT if result.has_errors else EXIT_OK, list(book.sheets),
-                   {i.id: i.name for i in fw.indicators}, {n: lab for n, (lab, _kind) in _labels(fw).items()})
+                   {i.id: i.name for i in fw.indicators}, {e.name: e.label for e in contract_for(fw).cells()})
 
 
 def annotate(path: Path, out: Path) -> Path:
