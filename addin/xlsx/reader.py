@@ -1,7 +1,8 @@
 """Read a workbook file into BookData: defined names resolved, one pass per sheet.
 
-Read-only mode streams each sheet once; formulas are kept as formulas (never cached
-values), so the core recomputes everything from the inputs.
+Each needed sheet is streamed once (xlsx.stream, not openpyxl: only the rows and columns
+that hold named cells); formulas are kept as formulas (never cached values), so the core
+recomputes everything from the inputs.
 
 Names are checked against the template's layout: a named cell whose row label (三级指标,
 项目, 表头...) belongs to another row — rows were inserted or deleted by a program that did
@@ -9,18 +10,18 @@ not move the names — is marked as a problem instead of being read from the wro
 """
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
-import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, get_column_letter, range_boundaries
 
 from ..core.errors import InputError
 from ..core.contract import SHEETS, contract_for, is_ours
 from ..core.model import META_FRAMEWORK, META_VERSION, BookData, Cell, NameRef
-from .files import load_workbook_safely, unreadable
+from .files import check_workbook_file, unreadable
+from .stream import Workbook, column_index, get_column_letter, range_bounds, split_coordinate
 
 _FRAMEWORK_ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")  # as addin.core.framework: an id, never a path
 # Excel writes characters XML cannot hold as _xHHHH_ (ECMA-376 ST_Xstring); openpyxl leaves them escaped
@@ -31,7 +32,7 @@ _FLOAT_MAX_INT = 2 ** 53  # beyond this an integer is not a value Excel can hold
 
 def _parse_ref(ref: str) -> tuple[int, int, int, int] | None:
     try:
-        min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+        min_col, min_row, max_col, max_row = range_bounds(ref)
     except (ValueError, TypeError):
         return None
     if None in (min_col, min_row, max_col, max_row):
@@ -65,36 +66,36 @@ def _plain_value(v: Any) -> Any:
     return v
 
 
-def _cell_value(cell) -> tuple[Any, str | None]:
-    """(value, formula) of an openpyxl cell."""
-    v = cell.value
-    if getattr(cell, "data_type", None) == "f" or (isinstance(v, str) and cell.data_type == "f"):
-        text = v if isinstance(v, str) else getattr(v, "text", None) or str(v)
-        return None, text if text.startswith("=") else "=" + text
-    if v is not None and not isinstance(v, (str, int, float, bool)):
-        if hasattr(v, "text"):  # ArrayFormula / DataTableFormula
-            return None, "=" + str(v.text or "")
-        if hasattr(v, "isoformat"):
-            return v, None  # dates are passed through; validation reports them
-        return unescape_xstring(str(v)), None
-    return _plain_value(v), None
+@contextmanager
+def _gc_paused():
+    """No collections while thousands of small objects are made (none of them form cycles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_book(path: str | Path) -> BookData:
-    wb = load_workbook_safely(path, read_only=True)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns in English about cells it reads oddly
+    p = check_workbook_file(path)  # the one screening: not-xlsx, zip bombs, CRC, DOCTYPE/ENTITY in any part
+    with _gc_paused():
+        try:
+            wb = Workbook(p)
+        except Exception as e:  # a package that opens as a zip but not as a workbook
+            raise unreadable(p, e) from e
+        try:
             return _read(wb, str(path))
-    except InputError:
-        raise
-    except Exception as e:  # read-only mode parses each sheet only now: a broken sheet fails here
-        err = unreadable(path, e, generic=False)
-        if err is None:
+        except InputError:
             raise
-        raise err from e
-    finally:
-        wb.close()
+        except Exception as e:  # a sheet is parsed only now: a broken sheet fails here
+            err = unreadable(path, e, generic=False)
+            if err is None:
+                raise
+            raise err from e
+        finally:
+            wb.close()
 
 
 # ---------------------------------------------------------------- where the template puts labels
@@ -192,13 +193,13 @@ def _read(wb, source: str) -> BookData:
         ref = names.get(nm)
         if ref and ref.cells and not ref.problem:
             last = ref.cells[-1]
-            col_letter, row = coordinate_from_string(last.coord)
-            overflow_cols[nm] = (last.sheet, column_index_from_string(col_letter), row)
+            col_letter, row = split_coordinate(last.coord)
+            overflow_cols[nm] = (last.sheet, column_index(col_letter), row)
 
     overflow: dict[str, list[Cell]] = {}
     for sheet, cells in wanted.items():
         ws = wb[sheet]
-        if not hasattr(ws, "iter_rows"):  # a chart sheet: nothing to read
+        if ws is None:  # a chart sheet: nothing to read
             continue
         extra = [(nm, col, row) for nm, (sh, col, row) in overflow_cols.items() if sh == sheet]
         lcols = label_cols.get(sheet, set())
@@ -213,21 +214,18 @@ def _read(wb, source: str) -> BookData:
         min_col, max_col = min(cols), max(cols)
         labels = label_at.setdefault(sheet, {})
         # one streaming pass over the rows and columns that hold named cells (and their labels)
-        for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col):
-            for cell in row:
-                rc = (getattr(cell, "row", None), getattr(cell, "column", None))
-                if rc[0] is None:
-                    continue
-                if rc[1] in lcols and cell.value is not None:
-                    labels[rc] = _plain_value(cell.value)
-                target = cells.get(rc)
-                if target is not None:
-                    target.value, target.formula = _cell_value(cell)
-                    continue
-                for nm, col, last_row in extra:
-                    if rc[1] == col and rc[0] > last_row and cell.value not in (None, ""):
-                        value, formula = _cell_value(cell)
-                        overflow.setdefault(nm, []).append(Cell(sheet, f"{get_column_letter(col)}{rc[0]}", value, formula))
+        for r, c, value, formula in ws.iter_cells(min_row, max_row, min_col, max_col):
+            rc = (r, c)
+            shown = value if formula is None else formula
+            if c in lcols and shown is not None:
+                labels[rc] = _plain_value(shown)
+            target = cells.get(rc)
+            if target is not None:
+                target.value, target.formula = _plain_value(value), formula
+                continue
+            for nm, col, last_row in extra:
+                if c == col and r > last_row and shown not in (None, ""):
+                    overflow.setdefault(nm, []).append(Cell(sheet, f"{get_column_letter(col)}{r}", _plain_value(value), formula))
     expected_on: dict[str, set[str]] = {}
     for check in checks:
         if check[6] is not None:
