@@ -52,11 +52,17 @@ d.save(sys.argv[2])
 """
 
 
-def env() -> dict:
+def env(root: Path = ROOT) -> dict:
     e = dict(os.environ)
     e.pop("PYTHONDONTWRITEBYTECODE", None)
-    e["PYTHONPATH"] = str(ROOT)
+    e["PYTHONPATH"] = str(root)
     return e
+
+
+class Before(list):
+    """argv run against another checkout (--before): PYTHONPATH points there."""
+
+    root: Path = ROOT
 
 
 TIME = "/usr/bin/time"  # GNU time: the child's own peak RSS (wait4 in this process would count the fork's copy of it)
@@ -67,7 +73,7 @@ def run_once(argv: list[str], cwd: Path) -> tuple[float, int, int]:
     rss_file = cwd / ".rss"
     wrapped = [TIME, "-f", "%M", "-o", str(rss_file), *argv] if os.path.exists(TIME) else argv
     t = time.perf_counter()
-    p = subprocess.run(wrapped, cwd=cwd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.run(wrapped, cwd=cwd, env=env(getattr(argv, "root", ROOT)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - t
     if p.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(argv)} failed ({p.returncode}): {p.stderr.decode('utf-8', 'replace')[-800:]}")
@@ -93,9 +99,15 @@ def measure(commands: dict[str, list[str]], rounds: int, cwd: Path) -> dict[str,
 
 
 # ---------------------------------------------------------------- inputs
-def compile_sources() -> None:
-    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "addin"), str(ROOT / "docgen")], check=True,
-                   env=env(), stdout=subprocess.DEVNULL)
+def compile_sources(root: Path = ROOT) -> None:
+    subprocess.run([PY, "-m", "compileall", "-q", str(root / "addin"), str(root / "docgen")], check=True,
+                   env=env(root), stdout=subprocess.DEVNULL)
+
+
+def before(argv: list[str], root: Path | None) -> Before:
+    b = Before(argv)
+    b.root = root
+    return b
 
 
 def make_book(tmp: Path, rows: int | None) -> Path:
@@ -148,8 +160,12 @@ def main(argv=None) -> int:
     ap.add_argument("--scale-rounds", type=int, default=5)
     ap.add_argument("--sizes", default="100,1000,10000", help="project rows for the scaling runs ('' for none)")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--before", type=Path, help="another checkout (e.g. `git archive <commit>`): its validate and "
+                    "report run in the same rounds, labelled (before)")
     a = ap.parse_args(argv)
     compile_sources()
+    if a.before:
+        compile_sources(a.before)
     result: dict = {"python": PY, "cpus": os.cpu_count(), "load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="jxzp-bench-") as t:
         tmp = Path(t)
@@ -166,6 +182,10 @@ def main(argv=None) -> int:
             "python-docx same paragraphs + table": [PY, "-c", DOCX, str(spec), str(tmp / "bare.docx")],
             "import xlwings": [PY, "-c", "import xlwings"],
         }
+        if a.before:
+            commands["jxzp validate (before)"] = before(cli("validate", str(sample)), a.before)
+            commands["jxzp report (before)"] = before(
+                cli("report", str(sample), "-o", str(tmp / "rb.docx"), "--force", "--overwrite"), a.before)
         try:
             import python_calamine  # noqa: F401
 
@@ -185,6 +205,10 @@ def main(argv=None) -> int:
             cmds = {"validate": cli("validate", str(book)),
                     "report": cli("report", str(book), "-o", str(tmp / f"r{n}.docx"), "--force", "--overwrite"),
                     "openpyxl load": [PY, "-c", OPENPYXL, str(book)]}
+            if a.before:
+                cmds["validate (before)"] = before(cli("validate", str(book)), a.before)
+                cmds["report (before)"] = before(
+                    cli("report", str(book), "-o", str(tmp / f"rb{n}.docx"), "--force", "--overwrite"), a.before)
             m = measure(cmds, a.scale_rounds, tmp)
             scaling.append({"rows": n, "bytes": book.stat().st_size, **m})
         result["scaling"] = scaling
@@ -214,15 +238,15 @@ def print_text(r: dict, rounds: int, scale_rounds: int) -> None:
         base = r["scaling"][0]
         for s in r["scaling"]:
             line = f"  {s['rows']:>6} rows {s['bytes'] / 1024:7.0f} KiB"
-            for k in ("validate", "report", "openpyxl load"):
-                line += f" | {k} {_fmt(s[k])}"
             print(line)
+            for k in [k for k in s if isinstance(s[k], dict)]:
+                print(f"      {k:<20}{_fmt(s[k])}")
         for s in r["scaling"][1:]:
             dr = s["rows"] - base["rows"]
-            for k in ("validate", "report"):
+            for k in [k for k in s if isinstance(s[k], dict) and k != "openpyxl load"]:
                 dt = s[k]["median"] - base[k]["median"]
                 dm = s[k]["rss_mib"] - base[k]["rss_mib"]
-                print(f"  {k:<8} {base['rows']}→{s['rows']} rows: +{dt * 1000:.0f} ms ({dt / dr * 1e6:.0f} µs/row), "
+                print(f"  {k:<18} {base['rows']}→{s['rows']} rows: +{dt * 1000:.0f} ms ({dt / dr * 1e6:.0f} µs/row), "
                       f"+{dm:.1f} MiB ({dm * 1024 * 1024 / dr:.0f} B/row)")
 
 

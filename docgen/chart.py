@@ -11,9 +11,17 @@ import io
 import math
 import zipfile
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 from addin.core.numeric import fmt_score
+
+def escape(text: str) -> str:
+    """XML text (xml.sax.saxutils would import urllib and http.client: 30 ms for three replaces)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    return '"' + escape(text).replace('"', "&quot;").replace("\n", "&#10;") + '"'
+
 
 SCORE_COLOR = "1F4E78"  # the workbook's header blue
 MAX_COLOR = "BFBFBF"

@@ -53,6 +53,20 @@ def get_column_letter(n: int) -> str:
 _LETTERS.extend([""] + [get_column_letter(i) for i in range(1, 703)])
 
 
+class _ColumnIndex(dict):
+    """'B' -> 2, 'b' -> 2; filled on first use of each column."""
+
+    def __missing__(self, letters: str) -> int:
+        if not letters or len(letters) > 3 or not letters.isalpha() or not letters.isascii():
+            raise ValueError(f"not a column: {letters!r}")
+        n = column_index(letters)
+        self[letters] = n
+        return n
+
+
+_COLUMN = _ColumnIndex()
+
+
 def column_index(letters: str) -> int:
     n = 0
     for ch in letters.upper():
@@ -189,43 +203,56 @@ class Sheet:
                 row_no = int(r_attr) if r_attr else row_no + 1
                 if row_no > max_row:
                     break
-                inside = row_no >= min_row
-                col_no = 0
-                for c in row:
-                    if c.tag != _C:
-                        continue
-                    ref = c.get("r")
-                    if ref:
-                        i = 0
-                        while not ref[i].isdigit():
-                            i += 1
-                        col_no = column_index(ref[:i])
-                    else:
-                        col_no += 1
-                    f = None
-                    v = None
-                    is_ = None
-                    for ch in c:
-                        tag = ch.tag
-                        if tag == _V:
-                            v = ch.text
-                        elif tag == _F:
-                            f = ch
-                        elif tag == _IS:
-                            is_ = ch
-                    if f is not None and f.get("t") == "shared" and f.text:
-                        masters[f.get("si")] = ("=" + f.text, row_no, col_no)
-                    if not inside or col_no < min_col or col_no > max_col:
-                        continue
-                    if f is not None:
-                        yield row_no, col_no, None, self._formula(f, masters, row_no, col_no)
-                    else:
-                        value = book.value(c.get("t", "n"), v, is_, c.get("s"), row_no, col_no, self.title)
-                        if value is not None:
-                            yield row_no, col_no, value, None
+                if row_no >= min_row:
+                    yield from self._row_cells(row, row_no, min_col, max_col, masters)
+                else:
+                    self._masters_only(row, row_no, masters)
                 row.clear()
                 while row.getprevious() is not None:  # flat memory: drop the rows already read
                     del row.getparent()[0]
+
+    def _row_cells(self, row, row_no: int, min_col: int, max_col: int, masters: dict):
+        book = self.book
+        col_no = 0
+        for c in row:
+            ref = c.get("r")
+            # "B5" -> 2 (rstrip is C code; a cell without r follows the one before it)
+            col_no = _COLUMN[ref.rstrip("0123456789")] if ref else col_no + 1
+            if not len(c):  # an empty styled cell: the common case in a template's unused rows
+                if c.get("t") == "inlineStr" and min_col <= col_no <= max_col:
+                    yield row_no, col_no, None, None
+                continue
+            f = v = is_ = None
+            for ch in c:
+                tag = ch.tag
+                if tag == _V:
+                    v = ch.text
+                elif tag == _F:
+                    f = ch
+                elif tag == _IS:
+                    is_ = ch
+            if f is not None and f.text and f.get("t") == "shared":
+                masters[f.get("si")] = ("=" + f.text, row_no, col_no)
+            if col_no < min_col or col_no > max_col or c.tag != _C:
+                continue
+            if f is not None:
+                yield row_no, col_no, None, self._formula(f, masters, row_no, col_no)
+            else:
+                value = book.value(c.get("t", "n"), v, is_, c.get("s"), row_no, col_no, self.title)
+                if value is not None:
+                    yield row_no, col_no, value, None
+
+    @staticmethod
+    def _masters_only(row, row_no: int, masters: dict) -> None:
+        """A row above the window: only the shared formulas it defines matter (cells below may use them)."""
+        for f in row.iter(_F):
+            if f.text and f.get("t") == "shared":
+                ref = f.getparent().get("r")
+                if ref:
+                    masters[f.get("si")] = ("=" + f.text, row_no, _COLUMN[ref.rstrip("0123456789")])
+                else:  # cells without references: count them
+                    col = list(row).index(f.getparent()) + 1
+                    masters[f.get("si")] = ("=" + f.text, row_no, col)
 
     @staticmethod
     def _formula(f, masters, row: int, col: int) -> str:
