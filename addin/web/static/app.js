@@ -65,6 +65,10 @@ function initDrop(form, onFiles) {
     onFiles(await droppedFiles(ev.dataTransfer));
   });
   form.addEventListener("submit", (ev) => ev.preventDefault());
+  // the whole box opens the picker, not only its link
+  form.addEventListener("click", (ev) => {
+    if (ev.target === form || ev.target.classList.contains("drop-note")) form.querySelector("input[type=file]").click();
+  });
 }
 
 // Folders dropped: walk them (Chromium, Edge, Firefox expose entries).
