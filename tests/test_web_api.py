@@ -240,7 +240,7 @@ def test_review_progress_summary_and_broken_files(client, sample):
     from openpyxl import load_workbook
 
     good = sample.read_bytes()
-    files = [(io.BytesIO(good), f"dept{i}.xlsx") for i in range(3)]
+    files = [(io.BytesIO(good), f"dept{i}.xlsx") for i in range(2)] + [(io.BytesIO(good), "a/dept0.xlsx")]
     files += [(io.BytesIO(b"broken"), "坏.xlsx"), (io.BytesIO(b"x"), "readme.txt")]
     r = client.post("/api/review", data={"files": files}, content_type="multipart/form-data")
     assert r.status_code == 202
@@ -252,7 +252,7 @@ def test_review_progress_summary_and_broken_files(client, sample):
     r = client.get(f"/api/review/{body['job']}/summary")
     wb = load_workbook(io.BytesIO(r.data))
     rows = list(wb["汇总"].iter_rows(min_row=2, values_only=True))
-    assert sorted(x[0] for x in rows) == ["dept0.xlsx", "dept1.xlsx", "dept2.xlsx"]
+    assert sorted(x[0] for x in rows) == ["dept0(2).xlsx", "dept0.xlsx", "dept1.xlsx"]
     assert all(x[3] == 2 for x in rows)  # 错误 count per file, as validate --json says
     assert [x[0] for x in wb["无法读取"].iter_rows(min_row=2, values_only=True)] == ["坏.xlsx"]
 

@@ -264,17 +264,19 @@ def _routes(app: Flask) -> None:
         if len(files) > MAX_BATCH_FILES:
             raise InputError(f"一次最多复核 {MAX_BATCH_FILES} 个文件（本次 {len(files)} 个），请分批进行")
         store = _store()
-        token, folder = store.new_folder()
+        token, top = store.new_folder()
+        folder = top / "files"  # the reviewed folder holds the uploads only (the summary goes beside it)
+        folder.mkdir(mode=0o700)
         saved: list[tuple[Path, str]] = []
         skipped: list[dict[str, str]] = []
-        for i, f in enumerate(files):
+        taken: set[str] = set()
+        for f in files:
             name = display_name(f.filename)
             if not name.lower().endswith(WORKBOOK_SUFFIXES) or name.startswith("~$"):
                 skipped.append({"name": name, "reason": "不是 .xlsx 工作簿，已跳过"})
                 continue
-            sub = folder / f"{i:04d}"
-            sub.mkdir(mode=0o700)
-            path = sub / name
+            name = _unique_name(name, taken)  # two folders' 自评表.xlsx both reviewed, as 自评表(2).xlsx
+            path = folder / name
             f.save(path)  # checked by the review itself: one broken file never stops the batch
             saved.append((path, name))
         if not saved:
@@ -329,6 +331,16 @@ def _report(up, *, force: bool) -> Response:
         resp.headers["X-Jxzp-Warnings"] = json.dumps(rep.warnings, ensure_ascii=True)
     resp.headers["X-Jxzp-Forced"] = "1" if force and rep.errors else "0"
     return resp
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    stem, dot, ext = name.rpartition(".")
+    cand, i = name, 1
+    while cand.lower() in taken or cand.lower() == "复核汇总.xlsx":
+        i += 1
+        cand = f"{stem}({i}).{ext}" if dot else f"{name}({i})"
+    taken.add(cand.lower())
+    return cand
 
 
 def _disposition(name: str) -> str:
