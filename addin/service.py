@@ -68,14 +68,25 @@ def sample_data() -> dict:
     return json.loads(SAMPLE_DATA.read_text(encoding="utf-8"))
 
 
-def make_sample(out: Path, *, overwrite: bool = False) -> Path:
-    """The 乐昌 2022 workbook: a fresh template filled from the bundled sample data."""
+def sample_path(framework: str | None) -> Path:
+    """The bundled sample data of a framework (乐昌 2022 for the default one)."""
+    if not framework or framework == "gd_county_2022":
+        return SAMPLE_DATA
+    p = SAMPLE_DATA.with_name(f"{framework}.json")
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", framework) or not p.is_file():
+        have = sorted(["gd_county_2022"] + [x.stem for x in SAMPLE_DATA.parent.glob("*.json") if x != SAMPLE_DATA])
+        raise InputError(f"指标体系“{framework}”没有内置样例。有样例的：{', '.join(have)}")
+    return p
+
+
+def make_sample(out: Path, *, overwrite: bool = False, framework: str | None = None) -> Path:
+    """A fresh template filled from the bundled sample data (乐昌 2022, or a made-up example of another framework)."""
     import tempfile  # noqa: PLC0415
 
     from .xlsx.files import check_output_path  # noqa: PLC0415
     from .xlsx.writer import fill_workbook  # noqa: PLC0415
 
-    data = sample_data()
+    data = json.loads(sample_path(framework).read_text(encoding="utf-8"))
     out = check_output_path(out, overwrite=overwrite)
     with tempfile.TemporaryDirectory(prefix="jxzp-") as tmp:
         blank = new_template(Path(tmp) / "template.xlsx", framework=data["framework"])

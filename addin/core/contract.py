@@ -27,6 +27,7 @@ class Kind(StrEnum):
     NOTE = "note"  # 评分说明 (indicator or adjustment)
     SUBTOTAL = "subtotal"  # a level-2 group's subtotal (汇总)
     TOTAL = "total"  # a level-1 group's total (its sheet), 加减分合计, 总分
+    WEIGHT_SUM = "weight-sum"  # target family: a 一级 group's sum of its rows' 分值
     GRADE = "grade"
     COLUMN = "table-column"  # a column of 项目清单 or 报告文字
     CHART = "chart"  # the range the summary chart plots
@@ -75,6 +76,15 @@ def suggest_name(ind_id: str) -> str:
     return f"sug_{ind_id}"
 
 
+def target_column_name(column_id: str) -> str:
+    """A column of the target family's indicator table (绩效指标)."""
+    return f"t_{column_id}"
+
+
+def weight_sum_name(group_id: str) -> str:
+    return f"wsum_{group_id}"
+
+
 def subtotal_name(level2_id: str) -> str:
     return f"sub_{level2_id}"
 
@@ -90,7 +100,7 @@ REPORT_TEXT = "rpt_text"  # the text column (its overflow rows are read, 校验 
 REPORT_CHAPTER = "rpt_chapter"
 REPORT_KIND = "rpt_kind"
 # names jxzp owns in a workbook; any other name is the user's and left alone
-_OWN_PREFIXES = ("f_", "m_", "p_", "v_", "sug_", "s_", "max_", "n_", "sub_", "grp_", "rpt_", "adj_", "chart_")
+_OWN_PREFIXES = ("f_", "m_", "p_", "v_", "sug_", "s_", "max_", "n_", "sub_", "grp_", "rpt_", "adj_", "chart_", "t_", "wsum_")
 _OWN_NAMES = {TOTAL_SCORE, GRADE}
 
 
@@ -272,6 +282,13 @@ def build_contract(fw: "Framework", sheets: Sheets | None = None) -> Contract:
     for l1 in fw.level1:
         put(NameSpec(l1.total_name, f"{l1.name}·合计", Kind.TOTAL, False, l1.sheet, owner=l1.id, anchor="合计",
                      anchor_col=1))
+    spec = getattr(fw, "target", None)
+    if spec is not None:
+        for g in spec.groups:
+            put(NameSpec(g.total_name, f"{g.name}·合计", Kind.TOTAL, False, spec.sheet, owner=g.id, anchor=g.name,
+                         anchor_col=1))
+            put(NameSpec(g.weight_sum_name, f"{g.name}·三级指标分值合计", Kind.WEIGHT_SUM, False, spec.sheet,
+                         owner=g.id, anchor=g.name, anchor_col=1))
     put(NameSpec(ADJ_TOTAL, "加减分合计", Kind.TOTAL, False, sh.adjust, anchor="加减分合计", anchor_col=1))
     put(NameSpec(TOTAL_SCORE, "总分", Kind.TOTAL, False, sh.summary, anchor="总分", anchor_col=1))
     put(NameSpec(GRADE, "等级", Kind.GRADE, False, sh.summary, anchor="等级", anchor_col=1))
@@ -287,6 +304,15 @@ def build_contract(fw: "Framework", sheets: Sheets | None = None) -> Contract:
     for e in texts:
         put(e)
     c.tables["report_text"] = TableSpec("report_text", sh.text, texts, REPORT_TEXT, "报告文字")
+    if spec is not None:
+        from .target import TABLE_COLUMNS  # noqa: PLC0415
+
+        tcols = tuple(NameSpec(target_column_name(cid), f"{spec.sheet}·{header}（列）", Kind.COLUMN, kind != "calc",
+                               spec.sheet, owner=cid, table="indicators", role=cid, anchor=header)
+                      for cid, header, kind, _w in TABLE_COLUMNS)
+        for e in tcols:
+            put(e)
+        c.tables["indicators"] = TableSpec("indicators", spec.sheet, tcols, target_column_name("name"), spec.sheet)
     put(NameSpec(CHART, "汇总图表的数据区域", Kind.CHART, False, sh.summary))
     put(NameSpec(META_FRAMEWORK, "指标体系标识", Kind.META, False, None))
     put(NameSpec(META_VERSION, "模板版本", Kind.META, False, None))

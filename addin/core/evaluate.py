@@ -73,6 +73,8 @@ class Evaluation:
     groups: dict[str, float] = field(default_factory=dict)  # level1 id -> sum
     total: float = 0.0
     grade: str = ""
+    rows: list = field(default_factory=list)  # target family: RowResult per row of the indicator table
+    weight_sums: dict[str, float] = field(default_factory=dict)  # target group id -> sum of row 分值
 
     def expected(self, name: str) -> Any:
         """What the cell with this defined name should show, for every computed name."""
@@ -91,6 +93,8 @@ class Evaluation:
             return self.subtotals[ident]
         if kind == Kind.TOTAL and ident in self.groups:
             return self.groups[ident]
+        if kind == Kind.WEIGHT_SUM and ident in self.weight_sums:
+            return self.weight_sums[ident]
         if name == TOTAL_SCORE:
             return self.total
         if name == GRADE:
@@ -166,6 +170,8 @@ def evaluate(fw: Framework, book: BookData) -> Evaluation:
         ev.subtotals[l2.id] = _sum_like_excel([ev.indicators[i.id].raw_score for i in fw.indicators_of(l2.id)])
     for l1 in fw.level1:
         ev.groups[l1.id] = _sum_like_excel([ev.indicators[i.id].raw_score for i in fw.indicators_of_level1(l1.id)])
+    if fw.target is not None:
+        _evaluate_rows(fw, book, ev)
     plus = _sum_like_excel([a.raw_score for a in ev.adjustments.values() if a.sign > 0])
     minus = _sum_like_excel([a.raw_score for a in ev.adjustments.values() if a.sign < 0])
     total = sum(ev.groups.values()) + plus - minus
@@ -174,3 +180,29 @@ def evaluate(fw: Framework, book: BookData) -> Evaluation:
     ev.total = excel_round(total, 4)  # absorb float noise (27.5 + 39.2 + ...) the way a cell shows it
     ev.grade = fw.grade_for(ev.total) if math.isfinite(ev.total) else "#NUM!"  # SUM overflowed
     return ev
+
+
+def target_rows(fw: Framework, book: BookData) -> list:
+    """The rows of the indicator table (target family), as typed, with their cells' addresses."""
+    from .target import INPUT_COLUMNS, TargetRow, column_name  # noqa: PLC0415
+
+    cols = {c: book.column(column_name(c)) for c in INPUT_COLUMNS}
+    n = max((len(v) for v in cols.values()), default=0)
+    rows = []
+    for i in range(n):
+        cells, coords = {}, {}
+        for c, cl in cols.items():
+            if i < len(cl):
+                cells[c] = input_value(cl[i])
+                coords[c] = (cl[i].sheet, cl[i].coord)
+        rows.append(TargetRow(i, cells, coords))
+    return rows
+
+
+def _evaluate_rows(fw: Framework, book: BookData, ev: Evaluation) -> None:
+    from .target import evaluate_rows, group_totals  # noqa: PLC0415
+
+    ev.rows = evaluate_rows(fw.target, target_rows(fw, book), fw.score_decimals)
+    scores, weights = group_totals(fw.target, ev.rows)
+    ev.groups.update(scores)
+    ev.weight_sums.update(weights)

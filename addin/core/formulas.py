@@ -43,7 +43,7 @@ def adj_total_formula(fw: Framework) -> str:
 
 
 def total_formula(fw: Framework) -> str:
-    groups = ",".join([g.total_name for g in fw.level1] + [a.score_name for a in fw.adjustments if a.sign > 0])
+    groups = ",".join([g[3] for g in fw.score_groups()] + [a.score_name for a in fw.adjustments if a.sign > 0])
     minus = ",".join(a.score_name for a in fw.adjustments if a.sign < 0) or "0"
     total = f"SUM({groups})-SUM({minus})"
     if fw.total_cap is not None:
@@ -76,6 +76,12 @@ def computed_formulas(fw: Framework) -> dict[str, str]:
         out[l2.subtotal_name] = f"=SUM({','.join(i.score_name for i in fw.indicators_of(l2.id))})"
     for l1 in fw.level1:
         out[l1.total_name] = f"=SUM({','.join(i.score_name for i in fw.indicators_of_level1(l1.id))})"
+    if fw.target is not None:
+        from .target import group_total_formula  # noqa: PLC0415
+
+        for g in fw.target.groups:
+            out[g.total_name] = group_total_formula(g, "score")
+            out[g.weight_sum_name] = group_total_formula(g, "weight")
     out["adj_total"] = adj_total_formula(fw)
     out["total_score"] = total_formula(fw)
     out["grade"] = grade_formula(fw)

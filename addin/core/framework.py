@@ -237,6 +237,24 @@ class Framework:
     consistency: list[Consistency] = field(default_factory=list)
     cross_checks: list[CrossCheck] = field(default_factory=list)
     path: Path | None = None
+    family: str = "fixed_indicators"  # or "target_table" (see core/target.py)
+    purpose: str = ""  # what the framework is for (jxzp frameworks)
+    form_title: str = "部门整体支出绩效自评表"  # the official form's title (sheets, report's attached table)
+    target: Any = None  # TargetSpec of the target-table family
+    report_outline: tuple = ()  # ReportChapter of the framework's [report] section
+    prev_fields: dict = field(default_factory=dict)  # f_ name -> name whose value becomes it next year (上年 fields)
+    carry_fields: tuple = ()  # f_ names copied unchanged into next year's workbook (部门、人员编制…)
+
+    @property
+    def is_target(self) -> bool:
+        return self.target is not None
+
+    def score_groups(self) -> list[tuple[str, str, float, str]]:
+        """(id, name, max, total name) of every scored group: fixed 一级 and the indicator table's."""
+        out = [(g.id, g.name, g.max, g.total_name) for g in self.level1]
+        if self.target is not None:
+            out += [(g.id, g.name, g.weight, g.total_name) for g in self.target.groups]
+        return out
 
     # ---- lookups
     def field(self, name: str) -> Field | None:
@@ -515,9 +533,30 @@ def parse_framework(data: dict, path: Path) -> Framework:
                 ctx.err(w, f"名称 “{n}” 未声明")
         checks.append(TextCheck(rx, names, bool(t.get("signed", False))))
 
+    from .target import FAMILIES, FAMILY_TARGET, parse_report_outline, parse_target  # noqa: PLC0415
+
+    family = _get(ctx, head, "family", "[framework]", str, "fixed_indicators")
+    if family not in FAMILIES:
+        ctx.err("[framework]", f"family “{family}” 须为 {' 或 '.join(FAMILIES)}")
+    target = None
+    if family == FAMILY_TARGET:
+        target = parse_target(ctx, data, all_names, seen_i)
+    outline = parse_report_outline(ctx, data)
+    prev_fields, carry_fields = {}, []
+    for i, f in enumerate(data.get("fields", [])):
+        if f.get("carry") is True:
+            carry_fields.append(f"f_{f.get('id')}")
+        src = f.get("prev_of")
+        if src is None:
+            continue
+        if src not in all_names:
+            ctx.err(f"fields[{i}]", f"prev_of “{src}” 不是已声明的录入项、计算值或 total_score")
+        else:
+            prev_fields[f"f_{f.get('id')}"] = src
+
     # ---- arithmetic of the tree
     total_max = _get(ctx, head, "total_max", "[framework]", float, 100.0)
-    s1 = sum(g.max for g in level1)
+    s1 = sum(g.max for g in level1) + (target.weight_total if target is not None else 0.0)
     if not _close(s1, total_max):
         ctx.err("level1", f"一级指标分值之和为 {s1:g}，应为 {total_max:g}")
     for g in level1:
@@ -538,6 +577,8 @@ def parse_framework(data: dict, path: Path) -> Framework:
             ctx.err("reallocations", f"转出分值 {r.points:g} 应等于“{r.source}”的分值 {ind_max[r.source]:g}")
     sheets = [g.sheet for g in level1]
     reserved = set(ct.SHEETS.fixed())
+    if target is not None:
+        sheets.append(target.sheet)
     for s in sheets:
         if sheets.count(s) > 1 or s in reserved:
             ctx.err("level1", f"工作表名“{s}”重复或与固定工作表重名")
@@ -553,7 +594,9 @@ def parse_framework(data: dict, path: Path) -> Framework:
         grades=grades, fields=fields,
         project_columns=pcols, metrics=metrics, level1=level1, level2=level2, indicators=indicators,
         reallocations=realloc, adjustments=adjustments, text_checks=checks, consistency=consistency,
-        cross_checks=cross, path=path,
+        cross_checks=cross, path=path, family=family or "fixed_indicators",
+        purpose=head.get("purpose", ""), form_title=head.get("form_title", "部门整体支出绩效自评表"), target=target, report_outline=outline, prev_fields=prev_fields,
+        carry_fields=tuple(carry_fields),
     )
 
 

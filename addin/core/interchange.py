@@ -18,7 +18,12 @@ from .numeric import clean_number, is_number
 
 FORMAT = "jxzp-export"
 FORMAT_VERSION = 1
-TABLES = ("projects", "report_text")  # the workbook contract's tables export/fill carry
+TABLES = ("projects", "report_text", "indicators")  # the workbook contract's tables export/fill carry
+
+
+def tables_of(fw: Framework) -> list[str]:
+    """The tables this framework's workbook has (indicators: the target family's own rows)."""
+    return [t for t in TABLES if t in contract_for(fw).tables]
 
 
 def table_columns(fw: Framework, table: str) -> tuple[str, ...]:
@@ -93,7 +98,7 @@ def export_data(fw: Framework, book: BookData, ev: Evaluation) -> dict:
             entry["formula"] = c.formula if c else None
         cells.append(entry)
     tables = {}
-    for t in TABLES:
+    for t in tables_of(fw):
         cols = table_columns(fw, t)
         tables[t] = {"columns": list(cols), "rows": [[encode_value(v) for v in r] for r in table_rows(book, cols)]}
     indicators = []
@@ -114,7 +119,12 @@ def export_data(fw: Framework, book: BookData, ev: Evaluation) -> dict:
         "cells": cells, "tables": tables, "indicators": indicators,
         "adjustments": [{"id": a.id, "name": a.name, "sign": a.sign, "max": clean_number(a.max),
                          "self_score": encode_value(a.raw_score), "note": a.note} for a in ev.adjustments.values()],
-        "totals": {"groups": {fw.level1_by_id(k).name: clean_number(v) for k, v in ev.groups.items()},
+        "rows": [{"row": r.row.index + 1, "level1": r.row.get("level1"), "name": r.row.get("name"),
+                  "completion": encode_value(r.ratio), "suggested_score": encode_value(r.suggested),
+                  "problem": r.ratio_error.message if r.ratio_error else None}
+                 for r in ev.rows if not r.row.is_empty],
+        "totals": {"groups": {name: clean_number(ev.groups[gid]) for gid, name, _m, _t in fw.score_groups()
+                              if gid in ev.groups},
                    "subtotals": {fw.level2_by_id(k).name: clean_number(v) for k, v in ev.subtotals.items()},
                    "total": clean_number(ev.total), "grade": ev.grade},
     }

@@ -94,6 +94,13 @@ def _computed_values(path: Path, fw: Framework) -> dict[tuple[str, str], Any]:
             out[(c.sheet, c.coord)] = ev.expected(name)
         except KeyError:
             continue
+    if fw.target is not None:  # 完成率 / 建议得分 of the indicator rows
+        from ..core.target import column_name  # noqa: PLC0415
+
+        for col, attr in (("ratio", "ratio_display"), ("suggest", "suggest_display")):
+            for i, c in enumerate(book.column(column_name(col))):
+                if c.formula is not None and i < len(ev.rows):
+                    out[(c.sheet, c.coord)] = getattr(ev.rows[i], attr)
     # per-project 执行率: =IF(OR(name="",budget=""),"",EXEC_RATE(spent,budget))
     names, budgets, spent = book.column("p_name"), book.column("p_budget"), book.column("p_spent")
     for i, c in enumerate(book.column("p_exec_rate")):

@@ -145,15 +145,11 @@ class _Builder:
         ws = self.wb.create_sheet(SHEET_GUIDE)
         ws.column_dimensions["A"].width = 22
         ws.column_dimensions["B"].width = 90
-        self.title(ws, "部门整体支出绩效自评表 · 填表说明", 2)
+        self.title(ws, f"{_form_title(fw)} · 填表说明", 2)
         rows = [
             ("指标体系", f"{fw.name}（{fw.id}，第 {fw.version} 版）"),
             ("模板版本", f"jxzp 模板第 {TEMPLATE_VERSION} 版。请勿删除或重命名工作表和“名称管理器”中的名称，程序按名称读取数据。"),
-            ("填写顺序", "1. 基本信息：部门、年度、人员编制、收支、支出进度、结转结余、政府采购、公用经费和三公经费等。\n"
-                        "2. 项目清单：每个项目一行，填写是否设置绩效目标、是否按时完成（是/否）。\n"
-                        "3. 预算编制、预算执行、资金使用效益、加减分：逐项填写“自评得分”和“评分说明”。\n"
-                        "4. 报告文字：按章节填写报告正文，每行一段；可使用占位符引用表中数值。\n"
-                        "5. 点击“绩效自评”选项卡中的“校验”，按“校验结果”修改；再点击“生成报告”。"),
+            ("填写顺序", _fill_order(fw)),
             ("单元格颜色", "浅黄色：需要填写；浅绿色：自动计算（已锁定，工作表保护无密码）。"),
             ("金额与比率", "金额以“元”为单位填写数字，不要输入“万元”“元”或千分位逗号等文字；比率填小数或百分数（如 92.31%），不要填 92.31。"),
             ("计算值", "比率由 jxzp 加载项的函数计算（EXEC_RATE、GROWTH_RATE 等）。未安装加载项时这些单元格显示 #NAME?，"
@@ -436,10 +432,10 @@ class _Builder:
         self.header(ws, 2, ("一级指标", "分值", "自评得分", "说明"), (22, 10, 12, 40))
         r = 3
         first = r
-        for l1 in fw.level1:
-            ws.cell(r, 1, l1.name)
-            ws.cell(r, 2, l1.max)
-            c = ws.cell(r, 3, f"={l1.total_name}")
+        for _gid, gname, gmax, gtotal in fw.score_groups():
+            ws.cell(r, 1, gname)
+            ws.cell(r, 2, gmax)
+            c = ws.cell(r, 3, f"={gtotal}")
             for col in (1, 2, 4):
                 self.style(ws.cell(r, col), center=col != 4)
             self.style(c, calc=True, fmt=st.FMT_SCORE, center=True)
@@ -502,7 +498,8 @@ class _Builder:
         ws.cell(2, 1).alignment = st.WRAP
         self.header(ws, 3, ("序号", "章节", "类型", "文字", "说明"), (6, 16, 8, 100, 20))
         first, last = 4, 4 + TEXT_ROWS - 1
-        chap = self.dv(ws, type="list", formula1='"' + ",".join(CHAPTER_KEYS) + '"')
+        keys = [c.key for c in self.fw.report_outline] or list(CHAPTER_KEYS)
+        chap = self.dv(ws, type="list", formula1='"' + ",".join(keys) + '"')
         chap.errorTitle, chap.error = "输入有误", "请从下拉列表选择章节。"
         kind = self.dv(ws, type="list", formula1='"' + ",".join(PARAGRAPH_KINDS) + '"')
         kind.errorTitle, kind.error = "输入有误", "请选择“正文”或“标题”。"
@@ -515,7 +512,7 @@ class _Builder:
             t.alignment = st.WRAP_TOP
             t.number_format = st.FMT_TEXT
             self.style(ws.cell(r, 5), input_=True)
-        for i, (ch, kd, text) in enumerate(DEFAULT_TEXT):
+        for i, (ch, kd, text) in enumerate(DEFAULT_TEXT if not self.fw.report_outline else ()):
             ws.cell(first + i, 2, ch)
             ws.cell(first + i, 3, kd)
             ws.cell(first + i, 4, text)
@@ -541,7 +538,7 @@ class _Builder:
         self.wb.defined_names[META_FRAMEWORK] = DefinedName(META_FRAMEWORK, attr_text=f'"{self.fw.id}"')
         self.wb.defined_names[META_VERSION] = DefinedName(META_VERSION, attr_text=f'"{TEMPLATE_VERSION}"')
         props = self.wb.properties
-        props.title = "部门整体支出绩效自评表"
+        props.title = _form_title(self.fw)
         props.creator = AUTHOR
         props.lastModifiedBy = AUTHOR
         props.keywords = f"jxzp;{self.fw.id};template-{TEMPLATE_VERSION}"
@@ -552,6 +549,10 @@ class _Builder:
         self.projects()
         for l1 in self.fw.level1:
             self.indicator_sheet(l1)
+        if self.fw.target is not None:
+            from .target_sheet import build_target_sheet  # noqa: PLC0415
+
+            build_target_sheet(self, self.fw)
         self.adjust()
         self.summary()
         self.report_text()
@@ -564,6 +565,27 @@ class _Builder:
 
 _FIELD_FORMATS = {"amount": st.FMT_AMOUNT, "count": st.FMT_COUNT, "rate": st.FMT_RATE, "year": "0",
                   "text": st.FMT_TEXT, "longtext": st.FMT_TEXT}
+
+
+def _fill_order(fw: Framework) -> str:
+    if fw.target is not None:
+        sheets = "、".join(g.sheet for g in fw.level1)
+        return ("1. 基本信息：名称、年度、年度预算执行情况（本年财政拨款、上年结转资金、其他资金的年初预算数、全年预算数、"
+                "全年执行数）、年度总体目标、评价结论。\n"
+                f"2. {sheets}：填写预算执行率的“自评得分”和“评分说明”。\n"
+                f"3. {fw.target.sheet}：逐行填写本单位的三级指标（指标性质、年度指标值、度量单位、实际完成值、分值、得分、"
+                "偏差原因分析及改进措施）；各一级指标的三级分值合计应等于该一级指标的分值。\n"
+                "4. 报告文字：按章节填写报告正文，每行一段。\n"
+                "5. 点击“绩效自评”选项卡中的“校验”，按“校验结果”修改；再点击“生成报告”。")
+    return ("1. 基本信息：部门、年度、人员编制、收支、支出进度、结转结余、政府采购、公用经费和三公经费等。\n"
+            "2. 项目清单：每个项目一行，填写是否设置绩效目标、是否按时完成（是/否）。\n"
+            "3. 预算编制、预算执行、资金使用效益、加减分：逐项填写“自评得分”和“评分说明”。\n"
+            "4. 报告文字：按章节填写报告正文，每行一段；可使用占位符引用表中数值。\n"
+            "5. 点击“绩效自评”选项卡中的“校验”，按“校验结果”修改；再点击“生成报告”。")
+
+
+def _form_title(fw: Framework) -> str:
+    return fw.form_title
 
 
 def _placeholder_keys(fw: Framework) -> list[str]:

@@ -15,7 +15,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from ..core.errors import InputError
 from ..core.framework import Framework
-from ..core.interchange import decode_value, input_names, table_columns, TABLES
+from ..core.interchange import decode_value, input_names, table_columns, tables_of
 from ..core.model import arithmetic_value
 from ..core.text import strip_xml_illegal
 from .files import check_output_path, load_workbook_safely
@@ -139,7 +139,7 @@ def fill_workbook(fw: Framework, src: Path, out: Path, data: dict, *, overwrite:
     if not isinstance(tables, dict):
         raise InputError("数据文件的 tables 应为对象")
     for tname, tdata in tables.items():
-        if tname not in TABLES:
+        if tname not in tables_of(fw):
             report.ignored.append(f"表 {tname}：未知的表")
             continue
         _fill_table(wb, fw, tname, tdata, report)
