@@ -34,3 +34,17 @@ DEFAULT_TEXT: tuple[tuple[str, str, str], ...] = (
     ("支出情况", "正文", "{评价年度}年年终支出决算{决算支出}元，上年支出决算为{上年决算支出}元，与上年度相比，支出决算{决算支出增长率|增减}。"),
     ("自评结论", "正文", "按照《部门整体支出绩效评价自评表》的评价指标，{评价年度}年部门整体支出绩效自评结果为{总分}分，等级为“{等级}”。"),
 )
+
+
+def chapter_keys(fw) -> tuple[str, ...]:
+    """The 章节 choices of 报告文字: the framework's [report] outline, or the sample's chapters."""
+    outline = getattr(fw, "report_outline", ())
+    return tuple(c.key for c in outline) if outline else CHAPTER_KEYS
+
+
+def expected_chapters(fw) -> tuple[str, ...]:
+    """Chapters only the user's text fills (a 提示 when 报告文字 has none)."""
+    outline = getattr(fw, "report_outline", ())
+    if outline:
+        return tuple(c.key for c in outline if not c.auto)
+    return ("部门主要职责", "主要绩效", "存在问题", "相关建议")

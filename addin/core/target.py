@@ -235,12 +235,12 @@ def parse_number(v: Any) -> float | None:
     if not isinstance(v, str) or is_error_value(v):
         return None
     s = v.strip().replace(",", "")
-    scale = 1.0
-    if s.endswith("%"):
-        s, scale = s[:-1].strip(), 0.01
+    pct = s.endswith("%")
+    if pct:
+        s = s[:-1].strip()
     if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", s):
         return None
-    return float(s) * scale
+    return float(s) / 100 if pct else float(s)
 
 
 def first_number(v: Any) -> float | None:

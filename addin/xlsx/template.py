@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..core.chapters import CHAPTER_KEYS, DEFAULT_TEXT, PARAGRAPH_KINDS
+from ..core.chapters import DEFAULT_TEXT, PARAGRAPH_KINDS, chapter_keys
 from ..core.framework import Framework, Indicator
 from ..core.formulas import adj_total_formula, grade_formula, max_formula, suggest_formula, total_formula
 from ..core.metrics import excel_formula
@@ -498,7 +498,7 @@ class _Builder:
         ws.cell(2, 1).alignment = st.WRAP
         self.header(ws, 3, ("序号", "章节", "类型", "文字", "说明"), (6, 16, 8, 100, 20))
         first, last = 4, 4 + TEXT_ROWS - 1
-        keys = [c.key for c in self.fw.report_outline] or list(CHAPTER_KEYS)
+        keys = list(chapter_keys(self.fw))
         chap = self.dv(ws, type="list", formula1='"' + ",".join(keys) + '"')
         chap.errorTitle, chap.error = "输入有误", "请从下拉列表选择章节。"
         kind = self.dv(ws, type="list", formula1='"' + ",".join(PARAGRAPH_KINDS) + '"')

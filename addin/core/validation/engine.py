@@ -13,6 +13,7 @@ from ..findings import ValidationResult, WARNING, Finding
 from ..framework import Framework
 from ..model import BookData
 from . import rules as _rules  # noqa: F401 - registers the built-in rules
+from . import target_rules as _target_rules  # noqa: F401 - the target-table family's rules (T..)
 from .context import Context
 from .registry import RULES, Rule, declare_codes, rule
 

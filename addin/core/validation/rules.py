@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..chapters import CHAPTER_KEYS, PARAGRAPH_KINDS
+from ..chapters import PARAGRAPH_KINDS, chapter_keys, expected_chapters
 from ..findings import ERROR, INFO, WARNING, Finding
 from ..formulas import computed_formulas, normalize_formula
 from ..contract import Kind
@@ -578,9 +578,9 @@ def check_report_text(ctx: Context) -> Iterable[Finding]:
             yield ctx.emit("R11.number-as-text", cell=t, name=text_name, row=i + 1, value=text)
         if chv in (None, ""):
             yield ctx.emit("R11.chapter-missing", cell=ch or t, name=ch_name, row=i + 1)
-        elif chv not in CHAPTER_KEYS:
+        elif chv not in chapter_keys(ctx.fw):
             yield ctx.emit("R11.chapter-unknown", cell=ch, name=ch_name, actual=chv, row=i + 1, chapter=chv,
-                           choices="、".join(CHAPTER_KEYS))
+                           choices="、".join(chapter_keys(ctx.fw)))
         else:
             used.add(chv)
         if kd is not None and kd.value not in (None, "") and kd.value not in PARAGRAPH_KINDS:
@@ -588,7 +588,7 @@ def check_report_text(ctx: Context) -> Iterable[Finding]:
         if isinstance(text, str) and has_xml_illegal(text):
             yield ctx.emit("R11.control-chars", cell=t, name=text_name, row=i + 1)
     if texts:
-        for key in ("部门主要职责", "主要绩效", "存在问题", "相关建议"):
+        for key in expected_chapters(ctx.fw):
             if key not in used:
                 yield ctx.emit("R11.chapter-empty", cell=texts[0], name=text_name, chapter=key)
 
