@@ -20,7 +20,7 @@ setup(
     install_requires=[
         "xlwings==0.37.8",  # exact: the add-in's VBA module and DLL name are tied to this version
         "openpyxl>=3.1,<3.2",
-        "defusedxml>=0.7",  # openpyxl parses XML through it when installed (entity bombs)
+        "defusedxml>=0.7",  # openpyxl (fill/annotate/new) parses through it; the reader (xlsx/stream.py) does not
         "python-docx>=1.1,<2",
         "flask>=3.0,<4",  # jxzp serve (the local page); imported only by that command
         "waitress>=3.0,<4",  # its server: pure Python, Windows and Linux alike

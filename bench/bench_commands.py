@@ -162,7 +162,15 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--before", type=Path, help="another checkout (e.g. `git archive <commit>`): its validate and "
                     "report run in the same rounds, labelled (before)")
+    ap.add_argument("--interpreters", default="", help="NAME=PYTHON,...: also time `import xlwings` (and the heavy "
+                    "modules it pulls in) with these interpreters, e.g. a venv with only jxzp's dependencies")
     a = ap.parse_args(argv)
+    if a.interpreters:
+        result = {"import_xlwings": import_xlwings(dict(x.split("=", 1) for x in a.interpreters.split(",")), a.rounds)}
+        print_imports(result["import_xlwings"], a.rounds)
+        if a.json:
+            Path(a.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        return 0
     compile_sources()
     if a.before:
         compile_sources(a.before)
@@ -217,6 +225,28 @@ def main(argv=None) -> int:
     if a.json:
         Path(a.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
+
+
+XLWINGS = ("import sys, xlwings; print(','.join(sorted(m for m in ('numpy', 'pandas', 'matplotlib', 'PIL') "
+           "if m in sys.modules)) or '-')")
+
+
+def import_xlwings(pythons: dict[str, str], rounds: int) -> dict[str, dict]:
+    """`import xlwings` in each interpreter, interleaved; with the heavy modules it loaded."""
+    with tempfile.TemporaryDirectory(prefix="jxzp-bench-") as t:
+        cmds = {name: [py, "-c", XLWINGS] for name, py in pythons.items()}
+        out = measure(cmds, rounds, Path(t))
+        for name, py in pythons.items():
+            r = subprocess.run([py, "-c", XLWINGS], capture_output=True, text=True, check=True)
+            out[name]["loaded"] = r.stdout.strip()
+            out[name]["python"] = py
+    return out
+
+
+def print_imports(r: dict, rounds: int) -> None:
+    print(f"import xlwings, cold, median (min–max) of {rounds} interleaved rounds, peak RSS")
+    for name, m in r.items():
+        print(f"  {name:<12}{_fmt(m)}  heavy modules loaded: {m['loaded']}  ({m['python']})")
 
 
 def _fmt(m: dict) -> str:

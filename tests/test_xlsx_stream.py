@@ -183,3 +183,52 @@ def test_validate_imports_no_heavy_module(sample_path):
 ])
 def test_shared_formula_shift(formula, d, expected):
     assert stream.shift_formula(formula, *d) == expected
+
+
+def _with_projects(book, n: int):
+    """The sample's BookData with n filled 项目清单 rows (as a workbook sized for them would read)."""
+    import copy
+
+    from addin.core.model import Cell
+
+    b = copy.deepcopy(book)
+    first = {name: ref.cells[0] for name, ref in b.names.items() if name.startswith("p_") and ref.cells}
+    for name, c0 in first.items():
+        col = c0.coord.rstrip("0123456789")
+        row0 = int(c0.coord[len(col):])
+        cells = []
+        for i in range(n):
+            value = {"p_name": f"项目{i}", "p_budget": 1000.0 + i, "p_spent": 900.0 + i,
+                     "p_has_targets": "是", "p_on_time": "否" if i % 7 == 0 else "是"}.get(name)
+            formula = stream.shift_formula(c0.formula, i, 0) if c0.formula else None
+            cells.append(Cell(c0.sheet, f"{col}{row0 + i}", None if formula else value, formula))
+        b.names[name].cells = cells
+    return b
+
+
+def test_evaluation_and_rules_grow_linearly_with_project_rows(sample_path):
+    """Work (function calls, not seconds: no clock is read) for 8× the 项目清单 rows stays under 10×."""
+    from addin.core.evaluate import evaluate
+    from addin.core.validation import validate
+    from addin.service import open_book
+
+    fw, book = open_book(sample_path)
+
+    def calls(n: int) -> int:
+        b = _with_projects(book, n)
+        count = 0
+
+        def prof(frame, event, arg):
+            nonlocal count
+            if event in ("call", "c_call"):
+                count += 1
+
+        sys.setprofile(prof)
+        try:
+            validate(fw, b, evaluate(fw, b))
+        finally:
+            sys.setprofile(None)
+        return count
+
+    small, large = calls(250), calls(2000)
+    assert large / small < 10, (small, large)

@@ -174,9 +174,12 @@ def _read(wb, source: str) -> BookData:
             ref.problem = f"区域过大：{text}"
             continue
         per_sheet = wanted.setdefault(sheet, {})
+        letters = [get_column_letter(c) for c in range(c1, c2 + 1)]
         for r in range(r1, r2 + 1):
-            for c in range(c1, c2 + 1):
-                cell = per_sheet.setdefault((r, c), Cell(sheet, f"{get_column_letter(c)}{r}"))
+            for c, letter in zip(range(c1, c2 + 1), letters):
+                cell = per_sheet.get((r, c))
+                if cell is None:
+                    cell = per_sheet[(r, c)] = Cell(sheet, f"{letter}{r}")
                 ref.cells.append(cell)
         if name in expect:
             lcol, label = expect[name]
