@@ -378,3 +378,21 @@ def test_flask_stays_off_the_addin_start_up_paths():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env=dict(os.environ, PYTHONPATH=os.getcwd()))
     assert proc.stdout.strip() == "ok", proc.stderr
+
+
+@pytest.mark.parametrize("framework", ["national_dept_target", "national_project_target"])
+def test_target_table_family_through_the_page(client, tmp_path, framework):
+    from addin.service import make_sample
+
+    book = make_sample(tmp_path / f"{framework}.xlsx", framework=framework)
+    r = _post(client, "/api/validate", book, name="t.xlsx")
+    cli, code = _cli_json(book)
+    cli["source"] = "t.xlsx"
+    assert r.status_code == 200 and r.get_json() == cli and r.headers["X-Jxzp-Exit-Code"] == str(code)
+    d = _post(client, "/api/workbooks", book).get_json()
+    from openpyxl import load_workbook
+
+    order = load_workbook(book, read_only=True).sheetnames
+    sheets = [g["sheet"] for g in d["groups"]]
+    assert sheets == sorted(sheets, key=lambda s: order.index(s) if s in order else -1)
+    assert sum(len(g["findings"]) for g in d["groups"]) == len(cli["findings"])
