@@ -41,7 +41,7 @@ def framework_for(book: BookData) -> Framework:
 
 
 def open_book(path: str | Path) -> tuple[Framework, BookData]:
-    from .xlsx.reader import read_book  # noqa: PLC0415 - openpyxl only when a file is read
+    from .xlsx.reader import read_book  # noqa: PLC0415 - lxml only when a file is read
 
     book = read_book(path)
     return framework_for(book), book

@@ -160,6 +160,7 @@ def main(argv=None) -> int:
     ap.add_argument("--scale-rounds", type=int, default=5)
     ap.add_argument("--sizes", default="100,1000,10000", help="project rows for the scaling runs ('' for none)")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--markdown", action="store_true", help="print the tables as Markdown (for docs/benchmarks.md)")
     ap.add_argument("--before", type=Path, help="another checkout (e.g. `git archive <commit>`): its validate and "
                     "report run in the same rounds, labelled (before)")
     ap.add_argument("--interpreters", default="", help="NAME=PYTHON,...: also time `import xlwings` (and the heavy "
@@ -221,7 +222,7 @@ def main(argv=None) -> int:
             scaling.append({"rows": n, "bytes": book.stat().st_size, **m})
         result["scaling"] = scaling
     result["load_after"] = os.getloadavg()
-    print_text(result, a.rounds, a.scale_rounds)
+    (print_markdown if a.markdown else print_text)(result, a.rounds, a.scale_rounds)
     if a.json:
         Path(a.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
@@ -251,6 +252,43 @@ def print_imports(r: dict, rounds: int) -> None:
 
 def _fmt(m: dict) -> str:
     return f"{m['median'] * 1000:7.0f} ms  ({m['min'] * 1000:.0f}–{m['max'] * 1000:.0f})  {m['rss_mib']:6.1f} MiB"
+
+
+def _md(m: dict) -> str:
+    return f"{m['median'] * 1000:.0f} ms ({m['min'] * 1000:.0f}–{m['max'] * 1000:.0f}) | {m['rss_mib']:.1f} MiB"
+
+
+def print_markdown(r: dict, rounds: int, scale_rounds: int) -> None:
+    la = r["load_before"]
+    print(f"Cold whole processes, median (min–max) of {rounds} interleaved rounds; load average "
+          f"{la[0]:.1f} → {r['load_after'][0]:.1f} on {r['cpus']} CPUs.\n")
+    print("| command | time | peak RSS |\n|---|---|---|")
+    for k, m in r["sample"].items():
+        print(f"| {k} | {_md(m)} |")
+    ra = r["ratios"]
+    print(f"\nRatios of medians: validate / openpyxl load **{ra['validate / openpyxl load']:.2f}×** "
+          f"(budget ≤ {BUDGET_VALIDATE}×); report / python-docx **{ra['report / python-docx']:.2f}×** "
+          f"(budget ≤ {BUDGET_REPORT}×).")
+    if r["scaling"]:
+        keys = [k for k in r["scaling"][0] if isinstance(r["scaling"][0][k], dict)]
+        print(f"\nProject rows, median (min–max) of {scale_rounds} rounds, peak RSS\n")
+        print("| rows | file | " + " | ".join(keys) + " |\n|---|---|" + "---|" * len(keys))
+        for s in r["scaling"]:
+            print(f"| {s['rows']} | {s['bytes'] / 1024:.0f} KiB | "
+                  + " | ".join(_md(s[k]).replace(" | ", "; ") for k in keys) + " |")
+        base = r["scaling"][0]
+        print("\n| from → to | " + " | ".join(k for k in keys if k != "openpyxl load") + " |\n|---|"
+              + "---|" * (len(keys) - 1))
+        for s in r["scaling"][1:]:
+            dr = s["rows"] - base["rows"]
+            cells = []
+            for k in keys:
+                if k == "openpyxl load":
+                    continue
+                dt = s[k]["median"] - base[k]["median"]
+                dm = s[k]["rss_mib"] - base[k]["rss_mib"]
+                cells.append(f"{dt / dr * 1e6:.0f} µs/row, {dm * 1048576 / dr:.0f} B/row")
+            print(f"| {base['rows']} → {s['rows']} | " + " | ".join(cells) + " |")
 
 
 def print_text(r: dict, rounds: int, scale_rounds: int) -> None:
