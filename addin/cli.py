@@ -176,6 +176,12 @@ def cmd_serve(a) -> int:
     return serve(host=a.host, port=a.port, open_browser=not a.no_browser, say=_out)
 
 
+def cmd_review(a) -> int:
+    from .review.command import run_review  # noqa: PLC0415
+
+    return run_review(a, say=_out, err=_err)
+
+
 def cmd_build_addin(a) -> int:
     from .xlam.build import cli_build  # noqa: PLC0415
 
@@ -263,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--shortcut", action="store_true", help="在桌面创建启动网页版的快捷方式后退出")
     s.add_argument("--overwrite", action="store_true", help="（--shortcut）快捷方式已存在时覆盖")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("review", help="批量复核：一个文件夹中的全部自评表 → 复核汇总工作簿")
+    from .review.command import add_arguments as review_arguments  # noqa: PLC0415
+
+    review_arguments(s)
+    s.set_defaults(func=cmd_review)
 
     s = sub.add_parser("build-addin", help="由 macros/ 中的文本构建 Excel 加载项 jxzp.xlam")
     s.add_argument("-o", "--output", default=str(Path("dist") / "jxzp.xlam"), help="输出 .xlam（默认 dist/jxzp.xlam）")

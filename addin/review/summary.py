@@ -1,0 +1,348 @@
+"""The summary of a batch review: a formatted workbook (汇总, 问题清单, 统计, 无法读取), JSON, CSV.
+
+pandas does the aggregation, ranking and statistics — this is the one place in jxzp that
+imports it (never the ribbon's, UDFs' or validate's path). The workbook is a new file
+written by openpyxl in write-only mode: rows stream out, so 10^5 files need no more memory
+than 10^2. Links are relative to the summary, so the folder and the summary can move together.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TextIO
+
+from .check import HAS_ERRORS, OK, OLD_TEMPLATE, UNREADABLE, FileResult
+from .run import ReviewRun
+
+SHEET_SUMMARY, SHEET_FINDINGS, SHEET_STATS, SHEET_UNREADABLE = "汇总", "问题清单", "统计", "无法读取"
+MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
+MAX_ROWS = 1_048_000  # rows per sheet
+TOP = 20
+NO_DEPT = "（未填部门）"
+_BLUE = "0563C1"
+_SEVERITY_FILL = {"错误": "FFC7CE", "警告": "FFEB9C", "提示": "DDEBF7"}
+_STATUS_FILL = {HAS_ERRORS: "FFC7CE", UNREADABLE: "D9D9D9", OLD_TEMPLATE: "FFEB9C"}
+
+
+# ---------------------------------------------------------------- tables (pandas)
+def base_columns(run: ReviewRun) -> list[str]:
+    return ["序号", "文件", "部门", "年度", "指标体系", "总分", "等级", "错误", "警告", "提示"]
+
+
+def rate_labels(run: ReviewRun) -> list[str]:
+    labels: dict[str, None] = {}
+    for r in run.rows:
+        for k in r.rates:
+            labels.setdefault(k, None)
+    return list(labels)
+
+
+def summary_frame(run: ReviewRun):
+    """One row per file, in path order (the 汇总 sheet, --csv)."""
+    import pandas as pd  # noqa: PLC0415
+
+    rates = rate_labels(run)
+    records = []
+    for i, r in enumerate(run.rows, 1):
+        rec = {"序号": i, "文件": rel_path(r.path, run.folder), "部门": r.department, "年度": r.year,
+               "指标体系": r.framework_name or r.framework, "总分": r.total, "等级": r.grade,
+               "错误": r.errors, "警告": r.warnings, "提示": r.infos}
+        for k in rates:
+            rec[k] = r.rates.get(k)
+        rec["自评分−建议分"] = r.inflation
+        rec["状态"] = r.status
+        rec["说明"] = r.reason
+        records.append(rec)
+    cols = base_columns(run) + rates + ["自评分−建议分", "状态", "说明"]
+    return pd.DataFrame.from_records(records, columns=cols)
+
+
+def code_counts(run: ReviewRun):
+    """Finding codes by frequency: 代码, 严重程度, 次数, 涉及文件数."""
+    import pandas as pd  # noqa: PLC0415
+
+    parts = []
+    for chunk in run.finding_codes():
+        df = pd.DataFrame(chunk, columns=["idx", "code", "severity"])
+        parts.append(df.groupby(["code", "severity"]).agg(次数=("idx", "size"), 文件=("idx", lambda s: set(s))))
+    if not parts:
+        return pd.DataFrame(columns=["代码", "严重程度", "次数", "涉及文件数"])
+    both = pd.concat(parts).groupby(level=[0, 1]).agg(次数=("次数", "sum"), 文件=("文件", lambda s: set().union(*s)))
+    both["涉及文件数"] = both["文件"].map(len)
+    out = both.drop(columns="文件").reset_index().rename(columns={"code": "代码", "severity": "严重程度"})
+    return out.sort_values(["次数", "涉及文件数", "代码"], ascending=[False, False, True]).reset_index(drop=True)
+
+
+def statistics(run: ReviewRun) -> dict[str, Any]:
+    """Everything on the 统计 sheet, as DataFrames and figures."""
+    import pandas as pd  # noqa: PLC0415
+
+    df = summary_frame(run)
+    read = df[df["状态"].isin([OK, HAS_ERRORS])]
+    totals = pd.to_numeric(read["总分"], errors="coerce").dropna()
+    bins = [-math.inf, 60, 70, 80, 90, 95, 100, math.inf]
+    labels = ["60 分以下", "60–70", "70–80", "80–90", "90–95", "95–100", "100 分以上"]
+    dist = (pd.cut(totals, bins=bins, labels=labels, right=False).value_counts(sort=False)
+            .rename_axis("总分区间").reset_index(name="文件数"))
+    grades = (read["等级"].replace("", "（无）").value_counts().rename_axis("等级").reset_index(name="文件数"))
+    dept = read.assign(部门=read["部门"].replace("", NO_DEPT))
+    by_dept = dept.groupby("部门").agg(文件数=("文件", "size"), 错误=("错误", "sum"), 警告=("警告", "sum"),
+                                       平均总分=("总分", "mean"),
+                                       自评高于建议分=("自评分−建议分", lambda s: s.dropna().sum()))
+    rank_err = (by_dept.sort_values(["错误", "警告", "文件数"], ascending=False).head(TOP).reset_index())
+    infl = by_dept[by_dept["自评高于建议分"] > 0]
+    rank_infl = infl.sort_values(["自评高于建议分", "错误"], ascending=False).head(TOP).reset_index()
+    status = df["状态"].value_counts().reindex([OK, HAS_ERRORS, OLD_TEMPLATE, UNREADABLE], fill_value=0)
+    describe = {"平均": totals.mean(), "中位数": totals.median(), "最低": totals.min(), "最高": totals.max()} \
+        if len(totals) else {}
+    return {"status": status, "dist": dist, "grades": grades, "codes": code_counts(run).head(TOP),
+            "rank_errors": rank_err, "rank_inflation": rank_infl, "describe": describe}
+
+
+# ---------------------------------------------------------------- paths and links
+def rel_path(path: str, folder: Path) -> str:
+    try:
+        return Path(path).relative_to(folder).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def link_target(path: str, out_dir: Path) -> str:
+    """The file as Excel resolves a hyperlink: relative to the summary's folder when it can be."""
+    try:
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(out_dir))).as_posix()
+    except ValueError:  # another drive on Windows
+        return Path(os.path.abspath(path)).as_posix()
+
+
+def _quote_sheet(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+# ---------------------------------------------------------------- the workbook
+def write_workbook(run: ReviewRun, out: Path, *, overwrite: bool = False) -> Path:
+    """Write the summary workbook atomically; out must not exist unless overwrite."""
+    from ..xlsx.files import atomic_write, check_output_path  # noqa: PLC0415
+
+    out = check_output_path(out, overwrite=overwrite, suffixes=(".xlsx",))
+    stats = statistics(run)
+    return atomic_write(out, lambda tmp: _write(run, stats, tmp, out.parent), overwrite=overwrite)
+
+
+def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path) -> None:
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+    from openpyxl.worksheet.hyperlink import Hyperlink  # noqa: PLC0415
+    from openpyxl.worksheet.table import Table, TableStyleInfo  # noqa: PLC0415
+
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    link_font = Font(color=_BLUE, underline="single")
+    title_font = Font(bold=True, size=13)
+    red = Font(bold=True, size=13, color="C00000")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    fills = {k: PatternFill("solid", fgColor=v) for k, v in {**_SEVERITY_FILL, **_STATUS_FILL}.items()}
+
+    def cell(ws, value, *, font=None, fill=None, fmt=None, link=None, align=None):
+        c = WriteOnlyCell(ws, value=value)
+        if font is not None:
+            c.font = font
+        if fill is not None:
+            c.fill = fill
+        if fmt is not None:
+            c.number_format = fmt
+        if align is not None:
+            c.alignment = align
+        if link is not None:
+            c.hyperlink = link
+            c.font = link_font
+        return c
+
+    def header(ws, names):
+        return [cell(ws, n, font=bold, fill=head_fill) for n in names]
+
+    def widths(ws, ws_widths):
+        from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
+        for i, w in enumerate(ws_widths, 1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+
+    links = {"n": 0}
+
+    def file_link(path: str, location: str | None = None):
+        if links["n"] >= MAX_LINKS:
+            return None
+        links["n"] += 1
+        return Hyperlink(ref="A1", target=link_target(path, out_dir), location=location)
+
+    title = (f"复核汇总：{run.folder}（共 {run.total} 个工作簿，已复核 {run.done} 个，"
+             f"用时 {run.elapsed:.1f} 秒）")
+    partial = f"注意：复核被中断，以下只含已完成的 {run.done} / {run.total} 个文件（部分结果）" if run.partial else None
+
+    # 汇总
+    ws = wb.create_sheet(SHEET_SUMMARY)
+    df = summary_frame(run)
+    rates = rate_labels(run)
+    cols = list(df.columns)
+    widths(ws, [6, 36, 26, 8, 20, 8, 6, 6, 6, 6] + [12] * len(rates) + [12, 8, 60])
+    ws.freeze_panes = "C3" if not partial else "C4"
+    ws.append([cell(ws, title, font=title_font)])
+    if partial:
+        ws.append([cell(ws, partial, font=red)])
+    ws.append(header(ws, cols))
+    for r, rec in zip(run.rows, df.itertuples(index=False)):
+        row = []
+        for name, v in zip(cols, rec):
+            v = None if _isnan(v) else v
+            if name == "文件":
+                row.append(cell(ws, v, link=file_link(r.path)))
+            elif name in rates:
+                row.append(cell(ws, v, fmt="0.00%"))
+            elif name == "总分" or name == "自评分−建议分":
+                row.append(cell(ws, v, fmt="0.0#"))
+            elif name == "状态":
+                row.append(cell(ws, v, fill=fills.get(v)))
+            else:
+                row.append(v)
+        ws.append(row)
+
+    # 问题清单
+    ws = wb.create_sheet(SHEET_FINDINGS)
+    fcols = ["文件", "部门", "工作表", "单元格", "代码", "严重程度", "指标", "说明"]
+    widths(ws, [34, 22, 12, 8, 24, 8, 22, 90])
+    ws.freeze_panes = "A2"
+    ws.append(header(ws, fcols))
+    n = 0
+    truncated = False
+    for i, (sheet, coord, code, sev, ind, msg) in run.findings():
+        if n >= MAX_ROWS:
+            truncated = True
+            break
+        r = run.rows[i]
+        where = f"{_quote_sheet(sheet)}!{coord}" if sheet and coord else (f"{_quote_sheet(sheet)}!A1" if sheet else None)
+        ws.append([cell(ws, rel_path(r.path, run.folder), link=file_link(r.path)), r.department, sheet or None,
+                   cell(ws, coord or None, link=file_link(r.path, where) if where else None) if coord else None,
+                   code, cell(ws, sev, fill=fills.get(sev)), ind or None, cell(ws, msg, align=wrap)])
+        n += 1
+    if n:
+        t = Table(displayName="问题清单", ref=f"A1:H{n + 1}")
+        t._initialise_columns()  # write-only mode: the header names are given here
+        for col, name in zip(t.tableColumns, fcols):
+            col.name = name
+        t.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+        ws.add_table(t)
+    if truncated:
+        ws.append([cell(ws, f"问题超过 {MAX_ROWS} 条，其余未列出；请分批复核", font=red)])
+
+    # 统计
+    ws = wb.create_sheet(SHEET_STATS)
+    widths(ws, [26, 14, 12, 12, 12, 14, 60])
+
+    def block(title_text: str, frame, fmts: dict[str, str] | None = None):
+        ws.append([cell(ws, title_text, font=title_font)])
+        if frame is None or len(frame) == 0:
+            ws.append(["（无）"])
+        else:
+            ws.append(header(ws, list(frame.columns)))
+            for rec in frame.itertuples(index=False):
+                ws.append([cell(ws, None if _isnan(v) else _py(v), fmt=(fmts or {}).get(c))
+                           for c, v in zip(frame.columns, rec)])
+        ws.append([])
+
+    ws.append([cell(ws, title, font=title_font)])
+    if partial:
+        ws.append([cell(ws, partial, font=red)])
+    ws.append([])
+    ws.append([cell(ws, "概况", font=title_font)])
+    overview = [("工作簿（找到）", run.total), ("已复核", run.done)] + \
+        [(f"状态：{k}", int(v)) for k, v in stats["status"].items()] + \
+        [("并行进程", run.jobs), ("用时（秒）", round(run.elapsed, 2)), ("速度（个/秒）", round(run.rate, 1))]
+    if run.skipped:
+        overview.append(("跳过的 Excel 临时锁定文件（~$）", len(run.skipped)))
+    for k, v in stats["describe"].items():
+        overview.append((f"总分{k}", round(float(v), 2)))
+    for k, v in overview:
+        ws.append([k, v])
+    ws.append([])
+    block("总分分布", stats["dist"])
+    block("等级分布", stats["grades"])
+    codes = stats["codes"]
+    block(f"最常见的问题（前 {TOP} 种）", codes)
+    block(f"部门排名：错误最多（前 {TOP}）", stats["rank_errors"], {"平均总分": "0.0#", "自评高于建议分": "0.0#"})
+    block(f"部门排名：自评分高于建议分最多（前 {TOP}）", stats["rank_inflation"],
+          {"平均总分": "0.0#", "自评高于建议分": "0.0#"})
+
+    # 无法读取
+    ws = wb.create_sheet(SHEET_UNREADABLE)
+    widths(ws, [40, 10, 100])
+    ws.freeze_panes = "A2"
+    ws.append(header(ws, ["文件", "状态", "原因"]))
+    for r in run.rows:
+        if r.status in (UNREADABLE, OLD_TEMPLATE):
+            ws.append([cell(ws, rel_path(r.path, run.folder), link=file_link(r.path)), r.status,
+                       cell(ws, r.reason, align=wrap)])
+    for name in run.skipped:
+        ws.append([name, "已跳过", "Excel/WPS 打开工作簿时生成的临时锁定文件，不是工作簿"])
+    wb.save(tmp)
+
+
+def _isnan(v: Any) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _py(v: Any) -> Any:
+    """numpy scalars to Python for openpyxl."""
+    item = getattr(v, "item", None)
+    return item() if callable(item) and not isinstance(v, (str, bytes)) else v
+
+
+# ---------------------------------------------------------------- JSON and CSV
+def file_dicts(run: ReviewRun) -> Iterator[dict]:
+    """Per file: the 汇总 figures and its findings (as `validate --json` names them)."""
+    findings = run.findings()
+    pending = next(findings, None)
+    for i, r in enumerate(run.rows):
+        fs = []
+        while pending is not None and pending[0] == i:
+            sheet, coord, code, sev, ind, msg = pending[1]
+            fs.append({"code": code, "severity": sev, "sheet": sheet or None, "cell": coord or None,
+                       "indicator": ind or None, "message": msg})
+            pending = next(findings, None)
+        yield {"file": rel_path(r.path, run.folder), "status": r.status, "reason": r.reason or None,
+               "department": r.department, "year": r.year, "framework": r.framework or None,
+               "total": r.total, "grade": r.grade or None,
+               "counts": {"错误": r.errors, "警告": r.warnings, "提示": r.infos},
+               "rates": r.rates, "self_minus_suggested": r.inflation, "findings": fs}
+
+
+def write_json(run: ReviewRun, fh: TextIO) -> None:
+    """Streamed: one file's object at a time."""
+    head = {"folder": str(run.folder), "partial": run.partial, "total": run.total, "done": run.done,
+            "elapsed": round(run.elapsed, 3), "files_per_second": round(run.rate, 1)}
+    fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "files": [\n')
+    for k, d in enumerate(file_dicts(run)):
+        fh.write((",\n" if k else "") + json.dumps(d, ensure_ascii=False, default=str))
+    fh.write("\n]}\n")
+
+
+def write_csv(run: ReviewRun, fh: TextIO) -> None:
+    df = summary_frame(run)
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    fh.write(buf.getvalue())
+
+
+def rows_text(run: ReviewRun) -> Iterable[str]:
+    """A few lines for the terminal after the run."""
+    counts = {s: sum(1 for r in run.rows if r.status == s) for s in (OK, HAS_ERRORS, OLD_TEMPLATE, UNREADABLE)}
+    head = "复核被中断（部分结果）" if run.partial else "复核完成"
+    yield (f"{head}：{run.done}/{run.total} 个工作簿，用时 {run.elapsed:.1f} 秒（{run.rate:.0f} 个/秒，{run.jobs} 个进程）")
+    yield "  " + "，".join(f"{k} {v} 个" for k, v in counts.items())
+    if run.skipped:
+        yield f"  跳过 {len(run.skipped)} 个 Excel 临时锁定文件（~$ 开头）"
+
