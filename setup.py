@@ -24,9 +24,14 @@ setup(
         "python-docx>=1.1,<2",
         "flask>=3.0,<4",  # jxzp serve (the local page); imported only by that command
         "waitress>=3.0,<4",  # its server: pure Python, Windows and Linux alike
+        "lxml>=4.9",  # the lean reader of jxzp review (python-docx needs it too)
     ],
     extras_require={
-        "test": ["pytest>=8", "hypothesis>=6.100", "oletools>=0.60", "olefile>=0.47", "selenium>=4.20"],
+        # jxzp review's statistics. Not a core dependency: `import xlwings` imports pandas (and
+        # numpy) whenever it is installed, which would put it on the add-in's start-up path.
+        "review": ["pandas>=2.0"],
+        "test": ["pytest>=8", "hypothesis>=6.100", "oletools>=0.60", "olefile>=0.47", "selenium>=4.20",
+                 "pandas>=2.0"],
     },
     entry_points={"console_scripts": ["jxzp=addin.cli:main"]},
 )

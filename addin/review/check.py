@@ -17,6 +17,7 @@ from ..core.findings import ERROR, INFO, WARNING
 from ..core.model import TEMPLATE_VERSION
 from ..core.validation import validate
 
+FINDING_FIELDS = ("sheet", "cell", "code", "severity", "indicator", "indicator_name", "message")
 # statuses of a file in the summary
 OK, HAS_ERRORS, UNREADABLE, OLD_TEMPLATE = "ok", "有错误", "无法读取", "旧模板"
 # rates shown in 汇总 when the framework declares none: the percentage metrics whose label says
@@ -26,7 +27,7 @@ _RATE_WORDS = ("执行率", "支出率", "支出进度")
 
 @dataclass
 class FileResult:
-    """What the summary needs of one file. findings: (sheet, cell, code, severity, indicator, message)."""
+    """What the summary needs of one file: figures, and findings as plain tuples (small to send)."""
 
     path: str
     status: str
@@ -42,7 +43,7 @@ class FileResult:
     infos: int = 0
     rates: dict[str, float | None] = field(default_factory=dict)  # label -> value (fraction)
     inflation: float | None = None  # Σ (self score − suggested score) over indicators with both
-    findings: list[tuple] = field(default_factory=list)
+    findings: list[tuple] = field(default_factory=list)  # see FINDING_FIELDS
     seconds: float = 0.0
     index: int = -1  # position in the run's file list (set by the runner)
 
@@ -106,8 +107,10 @@ def review_file(path: str | Path) -> FileResult:
                           framework=book.framework_id or "")
     ev = evaluate(fw, book)
     result = validate(fw, book, ev)
+    names = {i.id: i.name for i in fw.indicators}
+    names.update({a.id: a.name for a in fw.adjustments})
     findings = [(f.sheet or "", f.cell or "", _code(f), str(getattr(f.severity, "value", f.severity)),
-                 f.indicator or "", f.message) for f in result.sorted()]
+                 f.indicator or "", names.get(f.indicator or "", ""), f.message) for f in result.sorted()]
     n_err, n_warn, n_info = (result.count(s) for s in (ERROR, WARNING, INFO))
     rates = {}
     for m in key_rates(fw):

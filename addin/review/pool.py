@@ -35,6 +35,7 @@ DEFAULT_TIMEOUT = 60.0  # seconds per file; a sample-sized workbook takes ~20 ms
 DEFAULT_MEMORY_MB = 1024  # address space per worker
 CHUNK = 8  # files per message: few messages, yet short enough to balance and to time out per file
 AHEAD = 2  # chunks queued per worker, so it never waits for the parent
+TASK = "addin.review.check:review_file"
 
 
 def _limit_resources(memory_mb: int) -> None:
@@ -49,10 +50,13 @@ def _limit_resources(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _worker_main(conn, memory_mb: int) -> None:
+def _worker_main(conn, memory_mb: int, task: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _limit_resources(memory_mb)
-    from .check import review_file  # noqa: PLC0415
+    import importlib  # noqa: PLC0415
+
+    module, _, name = task.partition(":")
+    review_file = getattr(importlib.import_module(module), name)
 
     while True:
         try:
@@ -125,11 +129,12 @@ class ReviewPool:
     """Run review_file over (index, path) items in worker processes; yield (index, FileResult)."""
 
     def __init__(self, jobs: int, *, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
-                 chunk: int = CHUNK):
+                 chunk: int = CHUNK, task: str = TASK):
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.chunk = max(1, chunk)
+        self.task = task  # "module:function" taking a path, returning a FileResult (importable in workers)
         self.ctx = _context()
         self.workers: list[_Worker] = []
         self.restarts = 0
@@ -138,7 +143,7 @@ class ReviewPool:
     # -- workers
     def _start(self) -> _Worker:
         parent, child = self.ctx.Pipe(duplex=True)
-        proc = self.ctx.Process(target=_worker_main, args=(child, self.memory_mb), daemon=True,
+        proc = self.ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.task), daemon=True,
                                 name="jxzp-review")
         proc.start()
         child.close()

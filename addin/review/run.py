@@ -56,7 +56,16 @@ class ReviewRun:
     jobs: int
     skipped: list[str] = field(default_factory=list)  # Excel lock files (~$...) not reviewed
     restarts: int = 0
+    names: dict[str, str] = field(default_factory=dict)  # path -> name shown instead of the relative path
     _spool: Path | None = None
+
+    def shown(self, r: FileResult) -> str:
+        if r.path in self.names:
+            return self.names[r.path]
+        try:
+            return Path(r.path).relative_to(self.folder).as_posix()
+        except ValueError:
+            return Path(r.path).as_posix()
 
     @property
     def done(self) -> int:
@@ -67,14 +76,14 @@ class ReviewRun:
         return self.done / self.elapsed if self.elapsed > 0 else 0.0
 
     def findings(self) -> Iterator[tuple[int, tuple]]:
-        """(row index, (sheet, cell, code, severity, indicator, message)) for every finding, in row order."""
+        """(row index, finding tuple as check.FINDING_FIELDS) for every finding, in row order."""
         if self._spool is None:
             return
         order = {r.index: i for i, r in enumerate(self.rows)}
         con = sqlite3.connect(self._spool)
         try:
-            for idx, *f in con.execute("SELECT idx, sheet, cell, code, severity, indicator, message "
-                                       "FROM findings ORDER BY idx, rowid"):
+            for idx, *f in con.execute("SELECT idx, sheet, cell, code, severity, indicator, indicator_name, "
+                                       "message FROM findings ORDER BY idx, rowid"):
                 if idx in order:
                     yield order[idx], tuple(f)
         finally:
@@ -146,9 +155,16 @@ def review_folder(folder: str | Path, *, jobs: int | None = None,
                   on_progress: Callable[[Progress], None] | None = None,
                   cancel: threading.Event | Callable[[], bool] | None = None,
                   timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
-                  exclude: tuple[Path, ...] = (), files: list[Path] | None = None) -> ReviewRun:
-    """Review every workbook under folder. Never raises for a bad workbook; raises InputError
-    when the folder itself is unusable. KeyboardInterrupt ends the run like cancel (partial)."""
+                  exclude: tuple[Path, ...] = (), files: list[Path] | None = None,
+                  names: dict[str, str] | None = None, task: str | None = None) -> ReviewRun:
+    """Review every workbook under folder (or the given files). Never raises for a bad workbook;
+    raises InputError when the folder itself is unusable. KeyboardInterrupt ends the run like
+    cancel: what was done is kept and the run is partial.
+
+    on_progress(Progress) after each file; cancel: a threading.Event or a function, checked
+    between files. names: path -> the name to show for it (uploads). Call from a script guarded
+    by `if __name__ == "__main__":` (worker processes may re-import the main module).
+    Use the result as a context manager (or call .close()) to remove its findings spool."""
     folder = Path(folder)
     if files is None:
         if not folder.is_dir():
@@ -157,6 +173,7 @@ def review_folder(folder: str | Path, *, jobs: int | None = None,
         files, locks = find_workbooks(folder, exclude)
     else:
         locks = []
+    shown_names = {str(k): v for k, v in (names or {}).items()}
     is_cancelled = (cancel.is_set if isinstance(cancel, threading.Event) else cancel) or (lambda: False)
     jobs = max(1, min(jobs or default_jobs(), len(files) or 1))
     spool_fd, spool_name = tempfile.mkstemp(prefix="jxzp-review-", suffix=".sqlite")
@@ -166,23 +183,23 @@ def review_folder(folder: str | Path, *, jobs: int | None = None,
     con.execute("PRAGMA journal_mode=OFF")
     con.execute("PRAGMA synchronous=OFF")
     con.execute("CREATE TABLE findings (idx INTEGER, sheet TEXT, cell TEXT, code TEXT, severity TEXT, "
-                "indicator TEXT, message TEXT)")
+                "indicator TEXT, indicator_name TEXT, message TEXT)")
     results: dict[int, FileResult] = {}
     t0 = time.perf_counter()
     partial = False
-    pool = ReviewPool(jobs, timeout=timeout, memory_mb=memory_mb)
+    pool = ReviewPool(jobs, timeout=timeout, memory_mb=memory_mb, **({"task": task} if task else {}))
     try:
         try:
             for idx, res in pool.run(((i, str(p)) for i, p in enumerate(files)), cancelled=is_cancelled):
                 if res.findings:
-                    con.executemany("INSERT INTO findings VALUES (?,?,?,?,?,?,?)",
+                    con.executemany("INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
                                     [(idx, *f) for f in res.findings])
                     res.findings = []
                 res.index = idx
                 results[idx] = res
                 if on_progress is not None:
-                    on_progress(Progress(len(results), len(files), _rel(files[idx], folder),
-                                         time.perf_counter() - t0))
+                    shown = shown_names.get(str(files[idx])) or _rel(files[idx], folder)
+                    on_progress(Progress(len(results), len(files), shown, time.perf_counter() - t0))
         except KeyboardInterrupt:
             partial = True
         finally:
@@ -197,7 +214,8 @@ def review_folder(folder: str | Path, *, jobs: int | None = None,
         spool.unlink(missing_ok=True)
         raise
     rows = [results[i] for i in sorted(results)]
-    return ReviewRun(folder, rows, len(files), partial, time.perf_counter() - t0, jobs, locks, pool.restarts, spool)
+    return ReviewRun(folder, rows, len(files), partial, time.perf_counter() - t0, jobs, locks, pool.restarts,
+                     shown_names, spool)
 
 
 def _rel(p: Path, folder: Path) -> str:

@@ -11,6 +11,8 @@ import io
 import json
 import math
 import os
+import warnings
+from copy import copy
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
@@ -32,6 +34,18 @@ def base_columns(run: ReviewRun) -> list[str]:
     return ["序号", "文件", "部门", "年度", "指标体系", "总分", "等级", "错误", "警告", "提示"]
 
 
+def grade_order(run: ReviewRun) -> list[str]:
+    from ..core.framework import load_framework  # noqa: PLC0415
+
+    out: list[str] = []
+    for ident in dict.fromkeys(r.framework for r in run.rows if r.framework):
+        try:
+            out += [g.name for g in sorted(load_framework(ident).grades, key=lambda g: -g.min) if g.name not in out]
+        except Exception:  # an unknown framework: its grades follow in count order
+            pass
+    return out
+
+
 def rate_labels(run: ReviewRun) -> list[str]:
     labels: dict[str, None] = {}
     for r in run.rows:
@@ -47,9 +61,11 @@ def summary_frame(run: ReviewRun):
     rates = rate_labels(run)
     records = []
     for i, r in enumerate(run.rows, 1):
-        rec = {"序号": i, "文件": rel_path(r.path, run.folder), "部门": r.department, "年度": r.year,
+        rec = {"序号": i, "文件": run.shown(r), "部门": r.department, "年度": r.year,
                "指标体系": r.framework_name or r.framework, "总分": r.total, "等级": r.grade,
                "错误": r.errors, "警告": r.warnings, "提示": r.infos}
+        if r.status not in (OK, HAS_ERRORS):  # not read: no counts rather than zeros
+            rec.update({"错误": None, "警告": None, "提示": None})
         for k in rates:
             rec[k] = r.rates.get(k)
         rec["自评分−建议分"] = r.inflation
@@ -87,7 +103,10 @@ def statistics(run: ReviewRun) -> dict[str, Any]:
     labels = ["60 分以下", "60–70", "70–80", "80–90", "90–95", "95–100", "100 分以上"]
     dist = (pd.cut(totals, bins=bins, labels=labels, right=False).value_counts(sort=False)
             .rename_axis("总分区间").reset_index(name="文件数"))
-    grades = (read["等级"].replace("", "（无）").value_counts().rename_axis("等级").reset_index(name="文件数"))
+    grades = read["等级"].replace("", "（无）").value_counts()
+    order = {g: i for i, g in enumerate(grade_order(run))}  # 优 良 中 差 as the frameworks rank them
+    grades = grades.sort_index(key=lambda ix: ix.map(lambda g: order.get(g, len(order))), kind="stable")
+    grades = grades.rename_axis("等级").reset_index(name="文件数")
     dept = read.assign(部门=read["部门"].replace("", NO_DEPT))
     by_dept = dept.groupby("部门").agg(文件数=("文件", "size"), 错误=("错误", "sum"), 警告=("警告", "sum"),
                                        平均总分=("总分", "mean"),
@@ -123,16 +142,17 @@ def _quote_sheet(sheet: str) -> str:
 
 
 # ---------------------------------------------------------------- the workbook
-def write_workbook(run: ReviewRun, out: Path, *, overwrite: bool = False) -> Path:
-    """Write the summary workbook atomically; out must not exist unless overwrite."""
+def write_workbook(run: ReviewRun, out: Path, *, overwrite: bool = False, links: bool = True) -> Path:
+    """Write the summary workbook atomically; out must not exist unless overwrite.
+    links=False: no hyperlinks (files that will not sit beside the summary, e.g. uploads)."""
     from ..xlsx.files import atomic_write, check_output_path  # noqa: PLC0415
 
     out = check_output_path(out, overwrite=overwrite, suffixes=(".xlsx",))
     stats = statistics(run)
-    return atomic_write(out, lambda tmp: _write(run, stats, tmp, out.parent), overwrite=overwrite)
+    return atomic_write(out, lambda tmp: _write(run, stats, tmp, out.parent, links), overwrite=overwrite)
 
 
-def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path) -> None:
+def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path, with_links: bool = True) -> None:
     from openpyxl import Workbook  # noqa: PLC0415
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
     from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
@@ -148,19 +168,27 @@ def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     fills = {k: PatternFill("solid", fgColor=v) for k, v in {**_SEVERITY_FILL, **_STATUS_FILL}.items()}
 
+    styles: dict[tuple, object] = {}
+
     def cell(ws, value, *, font=None, fill=None, fmt=None, link=None, align=None):
         c = WriteOnlyCell(ws, value=value)
-        if font is not None:
-            c.font = font
-        if fill is not None:
-            c.fill = fill
-        if fmt is not None:
-            c.number_format = fmt
-        if align is not None:
-            c.alignment = align
         if link is not None:
             c.hyperlink = link
-            c.font = link_font
+            font = link_font
+        key = (id(font), id(fill), fmt, id(align))
+        if key != (id(None), id(None), None, id(None)):
+            style = styles.get(key)
+            if style is None:  # style a cell once per combination, then copy its style ids (fast)
+                if font is not None:
+                    c.font = font
+                if fill is not None:
+                    c.fill = fill
+                if fmt is not None:
+                    c.number_format = fmt
+                if align is not None:
+                    c.alignment = align
+                styles[key] = style = c._style
+            c._style = copy(style)
         return c
 
     def header(ws, names):
@@ -169,16 +197,26 @@ def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path) -> None:
     def widths(ws, ws_widths):
         from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
+        # printed (or PDF): landscape, all columns on the page width
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = "9"  # A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+
         for i, w in enumerate(ws_widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = w
 
     links = {"n": 0}
+    targets: dict[str, str] = {}
 
     def file_link(path: str, location: str | None = None):
-        if links["n"] >= MAX_LINKS:
+        if not with_links or links["n"] >= MAX_LINKS:
             return None
         links["n"] += 1
-        return Hyperlink(ref="A1", target=link_target(path, out_dir), location=location)
+        if path not in targets:
+            targets[path] = link_target(path, out_dir)
+        return Hyperlink(ref="A1", target=targets[path], location=location)
 
     title = (f"复核汇总：{run.folder}（共 {run.total} 个工作簿，已复核 {run.done} 个，"
              f"用时 {run.elapsed:.1f} 秒）")
@@ -207,6 +245,8 @@ def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path) -> None:
                 row.append(cell(ws, v, fmt="0.0#"))
             elif name == "状态":
                 row.append(cell(ws, v, fill=fills.get(v)))
+            elif name == "说明":
+                row.append(cell(ws, v, align=wrap) if v else None)
             else:
                 row.append(v)
         ws.append(row)
@@ -219,15 +259,15 @@ def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path) -> None:
     ws.append(header(ws, fcols))
     n = 0
     truncated = False
-    for i, (sheet, coord, code, sev, ind, msg) in run.findings():
+    for i, (sheet, coord, code, sev, ind, ind_name, msg) in run.findings():
         if n >= MAX_ROWS:
             truncated = True
             break
         r = run.rows[i]
         where = f"{_quote_sheet(sheet)}!{coord}" if sheet and coord else (f"{_quote_sheet(sheet)}!A1" if sheet else None)
-        ws.append([cell(ws, rel_path(r.path, run.folder), link=file_link(r.path)), r.department, sheet or None,
+        ws.append([cell(ws, run.shown(r), link=file_link(r.path)), r.department, sheet or None,
                    cell(ws, coord or None, link=file_link(r.path, where) if where else None) if coord else None,
-                   code, cell(ws, sev, fill=fills.get(sev)), ind or None, cell(ws, msg, align=wrap)])
+                   code, cell(ws, sev, fill=fills.get(sev)), ind_name or ind or None, cell(ws, msg, align=wrap)])
         n += 1
     if n:
         t = Table(displayName="问题清单", ref=f"A1:H{n + 1}")
@@ -235,7 +275,9 @@ def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path) -> None:
         for col, name in zip(t.tableColumns, fcols):
             col.name = name
         t.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-        ws.add_table(t)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "add table columns manually": done above
+            ws.add_table(t)
     if truncated:
         ws.append([cell(ws, f"问题超过 {MAX_ROWS} 条，其余未列出；请分批复核", font=red)])
 
@@ -284,7 +326,7 @@ def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path) -> None:
     ws.append(header(ws, ["文件", "状态", "原因"]))
     for r in run.rows:
         if r.status in (UNREADABLE, OLD_TEMPLATE):
-            ws.append([cell(ws, rel_path(r.path, run.folder), link=file_link(r.path)), r.status,
+            ws.append([cell(ws, run.shown(r), link=file_link(r.path)), r.status,
                        cell(ws, r.reason, align=wrap)])
     for name in run.skipped:
         ws.append([name, "已跳过", "Excel/WPS 打开工作簿时生成的临时锁定文件，不是工作簿"])
@@ -309,11 +351,11 @@ def file_dicts(run: ReviewRun) -> Iterator[dict]:
     for i, r in enumerate(run.rows):
         fs = []
         while pending is not None and pending[0] == i:
-            sheet, coord, code, sev, ind, msg = pending[1]
+            sheet, coord, code, sev, ind, ind_name, msg = pending[1]
             fs.append({"code": code, "severity": sev, "sheet": sheet or None, "cell": coord or None,
-                       "indicator": ind or None, "message": msg})
+                       "indicator": ind or None, "indicator_name": ind_name or None, "message": msg})
             pending = next(findings, None)
-        yield {"file": rel_path(r.path, run.folder), "status": r.status, "reason": r.reason or None,
+        yield {"file": run.shown(r), "status": r.status, "reason": r.reason or None,
                "department": r.department, "year": r.year, "framework": r.framework or None,
                "total": r.total, "grade": r.grade or None,
                "counts": {"错误": r.errors, "警告": r.warnings, "提示": r.infos},
