@@ -1,8 +1,8 @@
 """One workbook's review: read, 校验, and the compact result a worker sends back.
 
-This is the per-file path of batch review. It stays lean: the lean reader
-(xlsx.fastread), frameworks cached per process (load_framework), and a result of plain
-tuples so the pipe between processes carries little. No pandas here.
+This is the per-file path of batch review: the same steps as `jxzp validate` (read_book,
+framework_for, evaluate, validate), frameworks cached per process (load_framework), and a
+result of plain tuples so the pipe between processes carries little. No pandas here.
 """
 from __future__ import annotations
 
@@ -92,11 +92,11 @@ def _code(f) -> str:
 def review_file(path: str | Path) -> FileResult:
     """Read and check one workbook; never raises for a bad file (the status says what happened)."""
     from ..service import framework_for  # noqa: PLC0415
-    from ..xlsx.fastread import read_book_fast  # noqa: PLC0415
+    from ..xlsx.reader import read_book  # noqa: PLC0415
 
     path = str(path)
     try:
-        book = read_book_fast(path)
+        book = read_book(path)
     except JxzpError as e:
         return FileResult(path, UNREADABLE, reason=e.message if hasattr(e, "message") else str(e))
     try:

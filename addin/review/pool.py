@@ -92,7 +92,7 @@ def warm() -> None:
     from ..core import validation  # noqa: F401, PLC0415
     from ..core.framework import available_frameworks, load_framework  # noqa: PLC0415
     from ..core.validation import rules  # noqa: F401, PLC0415
-    from ..xlsx import fastread  # noqa: F401, PLC0415
+    from ..xlsx import reader  # noqa: F401, PLC0415
 
     for ident in available_frameworks():
         try:
