@@ -255,6 +255,7 @@ class Framework:
         if self.target is not None:
             out += [(g.id, g.name, g.weight, g.total_name) for g in self.target.groups]
         return out
+    text_reader: "PatternSet | None" = None  # [text_reader]: how figures in sentences are read
 
     # ---- lookups
     def field(self, name: str) -> Field | None:
@@ -553,6 +554,14 @@ def parse_framework(data: dict, path: Path) -> Framework:
             ctx.err(f"fields[{i}]", f"prev_of “{src}” 不是已声明的录入项、计算值或 total_score")
         else:
             prev_fields[f"f_{f.get('id')}"] = src
+    reader = None
+    if "text_reader" in data:
+        from .reading import PatternError, PatternSet  # noqa: PLC0415
+
+        try:
+            reader = PatternSet.from_data(data["text_reader"], all_names | {"total_score"})
+        except PatternError as e:
+            ctx.err("text_reader", str(e))
 
     # ---- arithmetic of the tree
     total_max = _get(ctx, head, "total_max", "[framework]", float, 100.0)
@@ -597,6 +606,7 @@ def parse_framework(data: dict, path: Path) -> Framework:
         cross_checks=cross, path=path, family=family or "fixed_indicators",
         purpose=head.get("purpose", ""), form_title=head.get("form_title", "部门整体支出绩效自评表"), target=target, report_outline=outline, prev_fields=prev_fields,
         carry_fields=tuple(carry_fields),
+        text_reader=reader,
     )
 
 
