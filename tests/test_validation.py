@@ -230,7 +230,7 @@ def test_annotated_copy(sample_path, sample_eval, sample_result, tmp_path, fw):
     assert c.fill.fgColor.rgb.endswith("FFC7CE") and "118.92%" in c.comment.text and c.comment.text.startswith("【jxzp 校验】")
     assert _cell(wb, "sug_asset_utilization").fill.fgColor.rgb.endswith("DDEBF7")
     ws = wb["校验结果"]
-    assert ws["A2"].value.startswith("共 11 条：错误 2 条")
+    assert ws["A2"].value.startswith("共 7 条：错误 2 条")
     rows = list(ws.iter_rows(min_row=5, values_only=True))
     assert len(rows) == len(sample_result.findings)
     assert rows[0][1] == "错误"

@@ -256,6 +256,8 @@ class Framework:
             out += [(g.id, g.name, g.weight, g.total_name) for g in self.target.groups]
         return out
     text_reader: "PatternSet | None" = None  # [text_reader]: how figures in sentences are read
+    plausibility: dict = field(default_factory=dict)  # [plausibility]: bounds and names of the plausibility rules
+    explanations: list = field(default_factory=list)  # [[explanations]]: reasons that lower a finding
 
     # ---- lookups
     def field(self, name: str) -> Field | None:
@@ -563,6 +565,27 @@ def parse_framework(data: dict, path: Path) -> Framework:
         except PatternError as e:
             ctx.err("text_reader", str(e))
 
+    plaus = data.get("plausibility", {})
+    if not isinstance(plaus, dict):
+        ctx.err("plausibility", "应为表")
+        plaus = {}
+    for key, v in plaus.items():
+        for n in ([v] if isinstance(v, str) else v if isinstance(v, list) else []):
+            if isinstance(n, str) and n[:2] in ("f_", "m_") and n not in all_names:
+                ctx.err(f"plausibility.{key}", f"名称 “{n}” 未声明")
+    expl = []
+    for i, e in enumerate(data.get("explanations", [])):
+        w = f"explanations[{i}]"
+        if not isinstance(e, dict) or not e.get("codes") or not e.get("words"):
+            ctx.err(w, "需要 codes（被说明的校验代码）和 words（说明原因的词）")
+            continue
+        for n in e.get("names", []):
+            if n not in all_names:
+                ctx.err(w, f"名称 “{n}” 未声明")
+        if e.get("lower_to", "提示") not in ("警告", "提示"):
+            ctx.err(w, "lower_to 须为 警告 或 提示")
+        expl.append(dict(e))
+
     # ---- arithmetic of the tree
     total_max = _get(ctx, head, "total_max", "[framework]", float, 100.0)
     s1 = sum(g.max for g in level1) + (target.weight_total if target is not None else 0.0)
@@ -606,7 +629,7 @@ def parse_framework(data: dict, path: Path) -> Framework:
         cross_checks=cross, path=path, family=family or "fixed_indicators",
         purpose=head.get("purpose", ""), form_title=head.get("form_title", "部门整体支出绩效自评表"), target=target, report_outline=outline, prev_fields=prev_fields,
         carry_fields=tuple(carry_fields),
-        text_reader=reader,
+        text_reader=reader, plausibility=dict(plaus), explanations=expl,
     )
 
 

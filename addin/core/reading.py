@@ -43,9 +43,9 @@ class Quantity:
     kind: str  # amount / rate / count / score
     cues: tuple[str, ...]
     generic: bool = False  # only meaningful under a subject (预算数, 决算数 …)
-    this: str | None = None  # workbook name holding this year's figure
-    prev: str | None = None  # … last year's
-    growth: str | None = None  # … the growth rate against last year
+    this: tuple[str, ...] = ()  # workbook names holding this year's figure (any may match)
+    prev: tuple[str, ...] = ()  # … last year's
+    growth: tuple[str, ...] = ()  # … the growth rate against last year
     default: str | None = None  # for a generic cue opening a clause with no subject
 
 
@@ -66,6 +66,12 @@ class Reading:
     start: int
     end: int
     written: str  # the number as written, for precision
+    cue_start: int = -1  # where the phrase that names the figure begins (for quoting it)
+
+    def quote(self, text: str) -> str:
+        """The words of the text that state this figure (“年初预算为 349.2 万元”)."""
+        start = self.cue_start if 0 <= self.cue_start < self.start else self.start
+        return text[start:self.end].strip("，,；; ")
 
     @property
     def decimals(self) -> int:
@@ -119,14 +125,17 @@ class PatternSet:
                 raise PatternError(f"{where}（{qid}）需要 cues（句式列表）")
             for c in cues:
                 _compile(c, f"{where}（{qid}）的句式“{c}”")
+            names = {}
             for key in ("this", "prev", "growth"):
-                n = q.get(key)
-                if n is not None and known_names is not None and n not in known_names:
-                    raise PatternError(f"{where}（{qid}）的 {key} “{n}” 不是工作簿中的名称")
+                v = q.get(key, [])
+                names[key] = tuple([v] if isinstance(v, str) else v)
+                for n in names[key]:
+                    if known_names is not None and n not in known_names:
+                        raise PatternError(f"{where}（{qid}）的 {key} “{n}” 不是工作簿中的名称")
             if qid in qs:
                 raise PatternError(f"{where} 的 id “{qid}” 重复")
             qs[qid] = Quantity(qid, q.get("label", qid), kind, tuple(cues), bool(q.get("generic", False)),
-                               q.get("this"), q.get("prev"), q.get("growth"), q.get("default"))
+                               names["this"], names["prev"], names["growth"], q.get("default"))
         subs = []
         for i, s in enumerate(data.get("subjects", [])):
             where = f"text_reader.subjects[{i}]"
@@ -228,6 +237,7 @@ class PatternSet:
         out: list[Reading] = []
         ev = self._events(sent)
         q: Quantity | None = None  # quantity the next value belongs to (fresh cue)
+        q_start = q_end = 0
         cur: Quantity | None = None  # quantity of this sentence, for shares and comparison bases
         cur_amount: Quantity | None = None  # … its last amount or count, for changes and growth
         last_read: str | None = None  # quantity of the figure just read (a share follows it)
@@ -261,6 +271,7 @@ class PatternSet:
                     qq = self.quantities.get(obj.default)
                 if qq is not None:
                     q = cur = qq
+                    q_start = s
                     if qq.kind != "rate":
                         cur_amount = qq
                     q_end = e
@@ -294,7 +305,7 @@ class PatternSet:
                 if pending_bound and re.search("[，,]", sent[bound_at:s]):
                     pending_bound = False  # a bound word governs its own clause only
                 r = self._number(m, sent, off, s, e, q, cur_amount if change else cur,
-                                 q_end if q is not None else None, last_end,
+                                 q_start, q_end if q is not None else None, last_end,
                                  pending_prev, pending_bound, pending_other, change, share, comparing,
                                  {last_read} if last_read else set())
                 last_read = r.quantity if r is not None and r.role == "value" else None
@@ -326,7 +337,7 @@ class PatternSet:
             return None
         return None if q.generic else q
 
-    def _number(self, m, sent, off, s, e, q, cur, q_end, last_end, prev, bound, other, change, share, comparing,
+    def _number(self, m, sent, off, s, e, q, cur, q_start, q_end, last_end, prev, bound, other, change, share, comparing,
                 read_value_of) -> Reading | None:
         written = m.group("num")
         unit = (m.group("unit") or "").replace("％", "%")
@@ -351,16 +362,18 @@ class PatternSet:
             else:
                 return None
             return Reading(target.id, change * abs(value), unit, "bound" if bound else "this", role,
-                           off + m.start("num"), off + e, written)
+                           off + m.start("num"), off + e, written, off + _clause_start(sent, s))
         if share:
             if cur is None or cur.id not in read_value_of or unit != "%":
                 return None
-            return Reading(cur.id, value, unit, "this", "share", off + m.start("num"), off + e, written)
+            return Reading(cur.id, value, unit, "this", "share", off + m.start("num"), off + e, written,
+                           off + _clause_start(sent, s))
         if comparing:
             # the base of a comparison: last year's value of the sentence's quantity
             if cur is None or cur.kind != "amount" or not (unit in AMOUNT_UNITS or unit == ""):
                 return None
-            return Reading(cur.id, value, unit, "prev", "value", off + m.start("num"), off + e, written)
+            return Reading(cur.id, value, unit, "prev", "value", off + m.start("num"), off + e, written,
+                           off + _clause_start(sent, s))
         if q is None or q_end is None:
             return None
         gap = sent[q_end:s]
@@ -370,7 +383,7 @@ class PatternSet:
         if not _unit_fits(q.kind, unit, value, direct=len(self._conn.sub("", gap)) == 0):
             return None
         when = "bound" if bound else ("prev" if prev else ("other" if other else "this"))
-        return Reading(q.id, value, unit, when, "value", off + m.start("num"), off + e, written)
+        return Reading(q.id, value, unit, when, "value", off + m.start("num"), off + e, written, off + q_start)
 
 
 def _clause_start(sent: str, pos: int) -> int:

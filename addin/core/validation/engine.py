@@ -43,5 +43,8 @@ def validate(fw: Framework, book: BookData, ev: Evaluation | None = None,
             trace = traceback.format_exc(limit=3)[-500:] if debug else None
             result.add(Finding.of("R99.internal", rule="R99.internal", actual=trace, rule_id=r.id, title=r.title,
                                   error=f"{type(e).__name__}: {str(e)[:200]}"))
+    from .tidy import tidy  # noqa: PLC0415 - the last step: signal over noise
+
+    result.findings = tidy(result.findings, fw, book, ev, ctx.label)
     return result
 

@@ -19,7 +19,11 @@ from ..numeric import (decimal_places, excel_round, fmt_pct, fmt_score, fmt_wan,
 from ..placeholders import Placeholders
 from ..text import has_xml_illegal
 from .context import Context
+from .plausibility import PLAUS_CODES
+from .plausibility import check_plausibility as _plausibility
 from .registry import rule
+from .textfigures import TEXT_CODES
+from .textfigures import check_text_figures as _text_figures
 
 EPS = 1e-6
 SCORE_TOL = 0.005
@@ -400,7 +404,15 @@ def check_text_numbers(ctx: Context) -> Iterable[Finding]:
                 continue  # its name is unreadable: R00 already says so, once
             yield ctx.emit("R08.placeholder", cell=cell, name=name, indicator=ind_id, problem=p.message,
                            placeholder=p.key)
-        yield from _check_numbers_in(ctx, text, name, cell, ind_id)
+        if ctx.fw.text_reader is None:  # frameworks without a [text_reader] keep their text_checks
+            yield from _check_numbers_in(ctx, text, name, cell, ind_id)
+
+
+@rule("R08.text-figures", "文字中的数字（按句式集读取）",
+      "按指标体系的句式集读出评分说明和报告文字中的人数、金额、比率、得分及上年数、增减，与工作簿核对；"
+      "目标值（≥、不低于、目标）不核对，指标体系没有的数量不核对", codes=TEXT_CODES)
+def check_text_figures(ctx: Context) -> Iterable[Finding]:
+    yield from _text_figures(ctx)
 
 
 def _texts(ctx: Context):
@@ -591,4 +603,12 @@ def check_report_text(ctx: Context) -> Iterable[Finding]:
         for key in expected_chapters(ctx.fw):
             if key not in used:
                 yield ctx.emit("R11.chapter-empty", cell=texts[0], name=text_name, chapter=key)
+
+
+@rule("R12.plausibility", "数据的合理性",
+      "元与万元填错、与上年相比增减过大、结转结余为 0 而支出低于预算、系统进度与金额不符、文字中的年份与评价年度、"
+      "比率未达标准却给满分（名称和界限见指标体系的 [plausibility]）", codes=PLAUS_CODES)
+def check_plausibility(ctx: Context) -> Iterable[Finding]:
+    yield from _plausibility(ctx)
+
 

@@ -1,0 +1,35 @@
+"""Helpers shared by the rules of issue 14: declared codes, emitting them, the texts a workbook holds."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..findings import Severity
+from .registry import declare_codes
+
+
+def declare(codes: dict[str, tuple[str, str]]) -> dict[str, tuple[Severity, str]]:
+    """Register codes (code -> (default severity, template)) and give them back for `rule(codes=…)`."""
+    spec = {code: (Severity.of(sev), tpl) for code, (sev, tpl) in codes.items()}
+    declare_codes(spec)
+    return spec
+
+
+def emit(ctx, code: str, *, severity: str | None = None, **kw: Any):
+    return ctx.emit(code, severity=severity, **kw)
+
+
+def text_cells(ctx):
+    """(name, cell, text, indicator id) of every note and report paragraph with text."""
+    for ind in ctx.fw.indicators:
+        c = ctx.book.cell(ind.note_name)
+        if c is not None and isinstance(c.value, str) and c.value.strip():
+            yield ind.note_name, c, c.value, ind.id
+    for adj in ctx.fw.adjustments:
+        c = ctx.book.cell(adj.note_name)
+        if c is not None and isinstance(c.value, str) and c.value.strip():
+            yield adj.note_name, c, c.value, None
+    table = ctx.contract.tables.get("report_text")
+    name = (table.column("text") if table is not None else None) or "rpt_text"
+    for c in ctx.book.column(name):
+        if isinstance(c.value, str) and c.value.strip():
+            yield name, c, c.value, None
