@@ -112,7 +112,7 @@ class _Builder:
 
     def render(self, text, where: str) -> list[str]:
         """Cleaned text with placeholders replaced, as paragraphs; problems become warnings."""
-        out, problems = self.ph.render(clean_text(text))
+        out, problems = self.ph.render(clean_text(text), mark=UNRESOLVED)
         out = clean_text(out)  # a placeholder inserts a raw cell value
         for p in problems:
             self.warnings.append(f"{where}：{p.message}")
@@ -212,7 +212,9 @@ class _Builder:
         ev = self.ev
         total = fmt_score(ev.total)
         text = "".join(written)
-        if total not in text:
+        # the user's own sentence stating another total is not contradicted here: 校验 flags it
+        # (R08.text-total-contradiction) and the report gate stops at it
+        if total not in text and not _states_total(ev.fw, text):
             for key, _, t in DEFAULT_TEXT:
                 if key == "自评结论":
                     for line in self.render(t, "“自评结论”的默认文字"):
@@ -343,7 +345,7 @@ class _Builder:
 
     def render_quiet(self, text) -> list[str]:
         """Like render, for text already reported once (the table repeats the 评分说明)."""
-        out, _ = self.ph.render(clean_text(text))
+        out, _ = self.ph.render(clean_text(text), mark=UNRESOLVED)
         return paragraphs_of(clean_text(out))
 
     def chart(self) -> None:
@@ -382,6 +384,15 @@ def _right_tab():
     tabs = el("w:tabs")
     tabs.append(el("w:tab", val="right", pos=TEXT_W))
     return tabs
+
+
+UNRESOLVED = "【待补：{key}】"  # an unresolved placeholder in the report: visible, never a raw {…}
+
+
+def _states_total(fw, text: str) -> bool:
+    reader = getattr(fw, "text_reader", None)
+    return reader is not None and any(r.quantity == "total_score" and r.role == "value" and r.when == "this"
+                                      for r in reader.read(text))
 
 
 def render(ev, *, fonts: FontSet = DEFAULT_FONTS, today: _dt.date | None = None, chart: bool = True) -> Rendered:

@@ -229,3 +229,49 @@ def test_clean_sample_keeps_its_findings(sample_result):
     errors = sorted((f.rule.split(".")[0], f.name) for f in sample_result.findings if f.severity == ERROR)
     assert errors == [("R05", "m_full_progress"), ("R08", "n_carryover_rate")]
     assert len(sample_result.findings) <= 11
+
+
+# ---------------------------------------------------------------- placeholders and the report
+def _docx_text(path) -> str:
+    import docx
+
+    d = docx.Document(str(path))
+    return "\n".join(p.text for p in d.paragraphs)
+
+
+def test_placeholder_waiting_for_a_blank_input_is_reported_and_never_printed_raw(sample_path, tmp_path):
+    from addin.report_cmd import make_report
+
+    out = mutate(sample_path, tmp_path / "p.xlsx", {"f_budget_initial_prev": None})
+    _, res = validate_file(out)
+    blank = [f for f in res.findings if f.name == "f_budget_initial_prev" and f.severity == ERROR]
+    assert blank and "占位符" in blank[0].message  # validate says the placeholder will not resolve
+    oc = make_report(out, output=tmp_path / "r.docx")
+    assert not oc.written  # refused, like any 错误
+    oc = make_report(out, output=tmp_path / "r.docx", force=True)
+    text = _docx_text(oc.path)
+    assert "{" not in text and "}" not in text
+    assert "【待补：上年年初预算】" in text
+
+
+def test_unknown_placeholder_is_never_printed_raw(sample_path, tmp_path):
+    from addin.report_cmd import make_report
+
+    out = mutate(sample_path, tmp_path / "u.xlsx", {"n_effect": "预算增长为{不存在的数}。"})
+    oc = make_report(out, output=tmp_path / "u.docx", force=True)
+    text = _docx_text(oc.path)
+    assert "{不存在的数}" not in text and "【待补：不存在的数】" in text
+
+
+def test_report_does_not_append_a_total_contradicting_the_users_sentence(sample_path, tmp_path):
+    from addin.report_cmd import make_report
+
+    rows = [list(r) for r in SAMPLE["tables"]["report_text"]["rows"]]
+    for r in rows:
+        if r[0] == "自评结论":
+            r[2] = r[2].replace("自评结果为98.2分", "自评结果为95分")
+    out = mutate(sample_path, tmp_path / "c.xlsx", tables={"report_text": {"columns": RPT_COLS, "rows": rows}})
+    oc = make_report(out, output=tmp_path / "c.docx")
+    assert not oc.written and _codes(oc.validation, "R08.text-total-contradiction")
+    text = _docx_text(make_report(out, output=tmp_path / "c2.docx", force=True).path)
+    assert "自评结果为95分" in text and "部门整体支出绩效自评结果为98.2分" not in text

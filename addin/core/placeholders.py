@@ -85,21 +85,26 @@ class Placeholders:
         name, kind = hit
         return _format(ev.value(name), kind, modifier)
 
-    def render(self, text: str) -> tuple[str, list[Problem]]:
+    def render(self, text: str, *, mark: str | None = None) -> tuple[str, list[Problem]]:
+        """Text with placeholders replaced; an unresolved one stays as written, or becomes `mark`
+        (formatted with key=the placeholder's text) — the report never prints a raw {…}."""
         problems: list[Problem] = []
+
+        def keep(m: re.Match) -> str:
+            return m.group(0) if mark is None else mark.format(key=m.group(0)[1:-1])
 
         def repl(m: re.Match) -> str:
             key, mod = m.group(1).strip(), m.group(2)
             if mod is not None and mod not in MODIFIERS:
                 problems.append(Problem(m.group(0), f"占位符{m.group(0)}的修饰“{mod}”无效，可用：{'、'.join(MODIFIERS)}"))
-                return m.group(0)
+                return keep(m)
             if key not in self._keys and key not in ("上年度", "总分", "等级"):
                 problems.append(Problem(m.group(0), f"占位符{m.group(0)}不存在（可用的占位符见“填表说明”）"))
-                return m.group(0)
+                return keep(m)
             v = self.value(key, mod)
             if v is None:
                 problems.append(Problem(m.group(0), f"占位符{m.group(0)}对应的数值为空或无法计算"))
-                return m.group(0)
+                return keep(m)
             return v
 
         return PLACEHOLDER_RE.sub(repl, text), problems
