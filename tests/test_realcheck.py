@@ -275,3 +275,16 @@ def test_report_does_not_append_a_total_contradicting_the_users_sentence(sample_
     assert not oc.written and _codes(oc.validation, "R08.text-total-contradiction")
     text = _docx_text(make_report(out, output=tmp_path / "c2.docx", force=True).path)
     assert "自评结果为95分" in text and "部门整体支出绩效自评结果为98.2分" not in text
+
+
+def test_a_sentences_own_figures_must_add_up(run):
+    # published with this slip (dyrmt.com 2023 决算): +2.4 万元 on 3.46 万元 is not +0.24%
+    bad = "2022年“三公”经费财政拨款支出决算为3.46万元,完成预算100%,较上年增加2.4万元,增长0.24%。"
+    # and consistent real sentences (南县政协, 绵竹, 宁夏机管局, a 决算 whose item is named 上年结转)
+    good = ["1、收入:792.22万元。同比上年度增加189.25万元,增加31.39%。",
+            "“三公”经费预算总额为1969万元,较2024年的2190万元减少221万元,下降10.1%。",
+            "机管局2013年收支总预算4,471.22万元,比2012年预算增加755.18万元,增长20.32%。",
+            "上年结转和结余 8.02 万元。较 2022 年度决算数增加 0.78 万元,增长 10.8%。"]
+    res = run(tables=_with_report([bad] + good, "支出情况"))
+    hits = _codes(res, "R08.text-arithmetic", "rpt_text", ERROR)
+    assert len(hits) == 1 and "0.24%" in hits[0].message and "226.42%" in hits[0].message

@@ -250,6 +250,7 @@ class PatternSet:
         comparing = False
         last_end = 0
         read_value_of: set[str] = set()
+        q_seen: dict[str, int] = {}  # where a quantity's value was read (a later one after 其中 is a part)
         stripped = sent.lstrip(" 0123456789.、（）()一二三四五六七八九十")
         starts_with_cmp = re.match(f"(?:{_YEAR}\\s*)?(?:{self.compare_open}|{self.compare_closed}|{self.up_words}|{self.down_words})",
                                    stripped) is not None
@@ -304,6 +305,9 @@ class PatternSet:
             elif kind == "num":
                 if pending_bound and re.search("[，,]", sent[bound_at:s]):
                     pending_bound = False  # a bound word governs its own clause only
+                if q is not None and not change and not share and not comparing and q.id in read_value_of \
+                        and "其中" in sent[q_seen.get(q.id, 0):s]:
+                    q = None  # “总支出 125.08 万元，其中本年支出 116.12 万元”: a part, not the total again
                 r = self._number(m, sent, off, s, e, q, cur_amount if change else cur,
                                  q_start, q_end if q is not None else None, last_end,
                                  pending_prev, pending_bound, pending_other, change, share, comparing,
@@ -313,6 +317,7 @@ class PatternSet:
                     out.append(r)
                     if r.role == "value":
                         read_value_of.add(r.quantity)
+                        q_seen[r.quantity] = e
                         if r.when != "prev" or not comparing:
                             q = None  # one value per cue
                     if comparing and r.when == "prev":

@@ -28,8 +28,7 @@ def text_cells(ctx):
         c = ctx.book.cell(adj.note_name)
         if c is not None and isinstance(c.value, str) and c.value.strip():
             yield adj.note_name, c, c.value, None
-    table = ctx.contract.tables.get("report_text")
-    name = (table.column("text") if table is not None else None) or "rpt_text"
+    name = ctx.contract.table("report_text").column("text")
     for c in ctx.book.column(name):
         if isinstance(c.value, str) and c.value.strip():
             yield name, c, c.value, None

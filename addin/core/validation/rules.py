@@ -19,6 +19,7 @@ from ..numeric import (decimal_places, excel_round, fmt_pct, fmt_score, fmt_wan,
 from ..placeholders import Placeholders
 from ..text import has_xml_illegal
 from .context import Context
+from .codes import text_cells
 from .plausibility import PLAUS_CODES
 from .plausibility import check_plausibility as _plausibility
 from .registry import rule
@@ -415,19 +416,7 @@ def check_text_figures(ctx: Context) -> Iterable[Finding]:
     yield from _text_figures(ctx)
 
 
-def _texts(ctx: Context):
-    for ind in ctx.fw.indicators:
-        c = ctx.book.cell(ind.note_name)
-        if c is not None and isinstance(c.value, str) and c.value.strip():
-            yield ind.note_name, c, c.value, ind.id
-    for adj in ctx.fw.adjustments:
-        c = ctx.book.cell(adj.note_name)
-        if c is not None and isinstance(c.value, str) and c.value.strip():
-            yield adj.note_name, c, c.value, None
-    text = ctx.contract.table("report_text").column("text")
-    for c in ctx.book.column(text):
-        if isinstance(c.value, str) and c.value.strip():
-            yield text, c, c.value, None
+_texts = text_cells  # every note and report paragraph with text (shared with R08.text-figures, R12)
 
 
 _UNIT_SCALE = {"%": 100.0, "万元": 1e-4, "元": 1.0, "": 1.0}

@@ -20,6 +20,7 @@ TEXT_CODES = {
     "R08.text-change-mismatch": ("错误", "文字“{quote}”中的增减额与按表中数据计算的{shown}不一致"),
     "R08.text-unit-slip": ("错误", "文字“{quote}”的单位与表中数值差一万倍：表中{shown}。请检查“元”与“万元”"),
     "R08.text-total-contradiction": ("错误", "文字“{quote}”与表中{shown}矛盾；报告不会替您改写这句话，请改正文字或改用占位符 {{总分}}"),
+    "R08.text-arithmetic": ("错误", "文字“{quote}”中的数字彼此对不上：{detail}。请核对这句话里的本年数、上年数、增减额和增减幅度"),
     "R08.text-assumed": ("提示", "文字“{quote}”与按表中数据计算的{shown}不一致；该比率的合成公式为推断，请核对口径后统一"),
 }
 declare(TEXT_CODES)
@@ -32,15 +33,92 @@ def check_text_figures(ctx) -> Iterable:
     y = ctx.ev.inputs.get("f_year")
     year = int(y) if is_number(y) and 1900 < float(y) < 2200 and float(y).is_integer() else None
     for name, cell, text, ind_id in text_cells(ctx):
-        for r in reader.read(text, year):
+        readings = reader.read(text, year)
+        for r in readings:
             f = _check(ctx, reader.quantities[r.quantity], r, text, name, cell, ind_id)
             if f is not None:
                 yield f
+        yield from _arithmetic(ctx, readings, text, name, cell, ind_id)
+
+
+def _arithmetic(ctx, readings: list[Reading], text: str, name, cell, ind_id) -> Iterable:
+    """A sentence's own figures must agree: this year, last year, the change and the growth rate
+    (“支出决算为3.46万元，较上年增加2.4万元，增长0.24%” cannot all be true). No workbook needed."""
+    by_q: dict[str, dict[str, Reading]] = {}
+    for r in readings:
+        if r.when == "bound" or r.role == "share":
+            continue
+        slot = {("value", "this"): "v", ("value", "prev"): "p", ("change", "this"): "c", ("growth", "this"): "g"}.get(
+            (r.role, r.when))
+        if slot:
+            by_q.setdefault(r.quantity, {}).setdefault(slot, r)
+    for q, d in by_q.items():
+        v, p, c, g = (d[k].scaled() if k in d else None for k in "vpcg")
+        if "p" in d and not d["p"].unit and "v" in d and d["v"].unit in AMOUNT_UNITS:
+            p = d["p"].value * AMOUNT_UNITS[d["v"].unit]  # “较上年2.08减少0.03万元”: the unit of the sentence
+        if (v is None and p is None) or (c is None and (v is None or p is None)):
+            continue
+        if v is not None and p is not None:
+            readings_of = [(v, p)]
+        else:
+            # one of this/last year is written: try it as either (“上年结转和结余 8.02 万元” is this year's item)
+            x = v if v is not None else p
+            readings_of = [(x, x - c), (x + c, x)]
+        tries = [_problems(vv, pp, c, g, d) for vv, pp in readings_of]
+        problems = min(tries, key=len)
+        if problems:
+            first = min(d.values(), key=lambda r: r.cue_start if r.cue_start >= 0 else r.start)
+            last = max(d.values(), key=lambda r: r.end)
+            start = first.cue_start if first.cue_start >= 0 else first.start
+            yield emit(ctx, "R08.text-arithmetic", name=name, cell=cell, indicator=ind_id, actual=text[start:last.end],
+                       quote=text[start:last.end][:80], detail="；".join(problems))
+
+
+def _problems(v: float, p: float, c: float | None, g: float | None, d: dict) -> list[str]:
+    out = []
+    if "v" in d and "p" in d and c is not None:
+        tol = _tol(d["v"]) + _tol(d["p"]) + _tol(d["c"])
+        if abs(v - p - c) > tol:
+            out.append(f"本年 {_fig(d['v'])} 减上年 {_fig(d['p'])} 应为 {_num(v - p, d['c'])}，文字写的是 {_fig(d['c'])}")
+    if g is not None and p:
+        calc = (v - p) / p
+        tol = max(0.0006, abs(calc) * 0.02) + 10 ** -(d["g"].decimals + 2)
+        if abs(calc - g) > tol:
+            out.append(f"按本年与上年算出的增减幅度为 {calc * 100:.2f}%，文字写的是 {d['g'].value:g}%")
+    return out
+
+
+def _tol(r: Reading) -> float:
+    return 0.5 * 10 ** -r.decimals * (AMOUNT_UNITS.get(r.unit, 1.0) if r.unit in AMOUNT_UNITS else 1.0) + 1e-9
+
+
+def _fig(r: Reading) -> str:
+    return f"{r.written}{r.unit}"
+
+
+def _num(x: float, like: Reading) -> str:
+    return f"{x / AMOUNT_UNITS.get(like.unit, 1.0):,.{like.decimals}f}{like.unit}"
+
+
+def _from_empty_table(ctx, name: str, depth: int = 0) -> bool:
+    """A count over a table nobody filled (项目个数 0 of an empty 项目清单) is not a figure to compare."""
+    m = ctx.fw.metric(name)
+    if m is None or depth > 4:
+        return False
+    for a in m.args:
+        if ctx.contract.table_of(a) is not None and not any(
+                c.value not in (None, "") for c in ctx.book.column(a)):
+            return True
+        if _from_empty_table(ctx, a, depth + 1):
+            return True
+    return False
 
 
 def _values(ctx, names) -> list[tuple[str, float]]:
     out = []
     for n in names:
+        if _from_empty_table(ctx, n):
+            continue
         try:
             v = ctx.ev.value(n)
         except KeyError:

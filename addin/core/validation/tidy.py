@@ -78,7 +78,7 @@ def tidy(findings: list[Finding], fw, book, ev, label) -> list[Finding]:
         shown = "、".join(labels[:_SHOW])
         more = f"等 {len(labels)} 项" if len(labels) > _SHOW else ""
         first = fs[0]
-        where = dict(sheet=first.sheet, cell=first.cell, name=first.name)
+        where = dict(sheet=first.sheet, cell=first.cell, name=first.name, rule=first.rule)
         if kind == "in":
             ph = f"。报告文字中有 {waiting} 处占位符要等这些项填写后才能替换" if waiting else ""
             waiting = 0
