@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from .framework import Framework, Indicator
-from .metrics import excel_formula
+from . import native
+from .metrics import excel_formula, legacy_formula
 from .model import META_FRAMEWORK
 from .scoring import rule_inputs
 
@@ -25,11 +26,16 @@ def max_formula(fw: Framework, ind: Indicator) -> str | float:
     return f"={ind.max:g}+" + "+".join(parts)
 
 
-def suggest_formula(ind: Indicator) -> str | None:
+def _suggest_call(ind: Indicator) -> str:
+    args = [META_FRAMEWORK, f'"{ind.id}"', ind.max_name] + rule_inputs(ind)
+    return f"SUGGEST_SCORE({','.join(args)})"
+
+
+def suggest_formula(fw: Framework, ind: Indicator) -> str | None:
+    """SUGGEST_SCORE guarded by the rule's native expression (addin/core/native.py)."""
     if ind.rule is None:
         return None
-    args = [META_FRAMEWORK, f'"{ind.id}"', ind.max_name] + rule_inputs(ind)
-    return f"=SUGGEST_SCORE({','.join(args)})"
+    return "=" + native.guarded(_suggest_call(ind), native.suggest_expr(fw, ind, ind.max_name, rule_inputs(ind)))
 
 
 def value_formula(ind: Indicator) -> str | None:
@@ -71,7 +77,7 @@ def computed_formulas(fw: Framework) -> dict[str, str]:
         if ind.metric:
             out[ind.value_name] = value_formula(ind)
         if ind.rule:
-            out[ind.suggest_name] = suggest_formula(ind)
+            out[ind.suggest_name] = suggest_formula(fw, ind)
     for l2 in fw.level2:
         out[l2.subtotal_name] = f"=SUM({','.join(i.score_name for i in fw.indicators_of(l2.id))})"
     for l1 in fw.level1:
@@ -86,6 +92,35 @@ def computed_formulas(fw: Framework) -> dict[str, str]:
     out["total_score"] = total_formula(fw)
     out["grade"] = grade_formula(fw)
     return out
+
+
+def accepted_formulas(fw: Framework) -> dict[str, list[str]]:
+    """name -> formulas a workbook may carry: today's, then older templates' (bare UDF calls)."""
+    out = {name: [f] for name, f in computed_formulas(fw).items()}
+    for m in fw.metrics:
+        old = legacy_formula(m)
+        if old:
+            out[m.name].append(old)
+    for ind in fw.indicators:
+        if ind.rule is not None:
+            out[ind.suggest_name].append("=" + _suggest_call(ind))
+    return out
+
+
+_NUMBER = re.compile(r"(?<![A-Z0-9_.!:$])(\d+\.?\d*(?:E[+-]?\d+)?)(?![A-Z0-9_(!:])")
+
+
+def _canonical_number(m: re.Match) -> str:
+    try:
+        return repr(float(m.group(1)))
+    except ValueError:  # pragma: no cover - the pattern only matches numbers
+        return m.group(1)
+
+
+def _split_strings(s: str, fn) -> str:
+    """Apply fn to the parts of a formula outside "string literals"."""
+    parts = s.split('"')
+    return '"'.join(fn(p) if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
 _ADDIN_PATH = re.compile(r"'[^']*\.xla[mx]?'!|\[\d+\]!|_XLFN\.|_XLL\.|_XLUDF\.", re.IGNORECASE)
@@ -103,5 +138,6 @@ def normalize_formula(f: str) -> str:
             out.append(ch)
         elif ch not in " $\n\r\t":
             out.append(ch.upper())
-    s = "".join(out)
+    s = "".join(out).replace("TRUE()", "TRUE").replace("FALSE()", "FALSE")  # LibreOffice writes TRUE()
+    s = _split_strings(s, lambda part: _NUMBER.sub(_canonical_number, part))  # 1E-12 == 0.000000000001
     return s if s.startswith("=") else "=" + s

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import rates
+from . import native, rates
 from .framework import Metric
 
 # fn -> (python callable, UDF name or None for a native formula)
@@ -36,11 +36,28 @@ def _params(metric: Metric) -> list[float]:
     return []
 
 
+def udf_call(fn: str, refs: list[str], params: list[float] = ()) -> str:
+    """'EXEC_RATE(a,b)' for a UDF-backed metric function."""
+    return f"{_FNS[fn][1]}({','.join(list(refs) + [native.lit(p) for p in params])})"
+
+
+def guarded_call(fn: str, refs: list[str], params: list[float] = ()) -> str:
+    """The UDF call guarded by its native equivalent (addin/core/native.py)."""
+    return native.guarded(udf_call(fn, refs, params), native.rate_expr(fn, list(refs) + list(params)))
+
+
+def legacy_formula(metric: Metric) -> str | None:
+    """The formula of workbooks written before the native fallback (the bare UDF call)."""
+    if not _FNS[metric.fn][1]:
+        return None
+    return f"={_FNS[metric.fn][1]}({','.join(list(metric.args) + [repr(p) for p in _params(metric)])})"
+
+
 def excel_formula(metric: Metric) -> str:
     fn, udf = _FNS[metric.fn]
     a = list(metric.args)
     if udf:
-        return f"={udf}({','.join(a + [repr(p) for p in _params(metric)])})"
+        return "=" + guarded_call(metric.fn, a, _params(metric))
     if metric.fn == "sum":
         return f"=SUM({','.join(a)})"
     if metric.fn == "difference":

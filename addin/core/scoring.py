@@ -15,6 +15,15 @@ from .framework import Framework, Indicator
 from .numeric import excel_round, fmt_pct, fmt_score, is_blank, is_error_value, is_number
 
 NA_PREFIX = "不适用"
+# Messages a 建议得分 cell shows; addin/core/native.py writes the same texts into the fallback formulas.
+SUGGEST_MESSAGES = {
+    "missing": "{what}为空，无法给出建议得分",
+    "no_value": "{what}无法计算，无建议得分",
+    "not_applicable": "计算值不适用，无建议得分",
+    "bad_count": "扣分项个数无法计算",
+    "manual": "计算值未{word} {shown}，需人工评分",
+    "no_max": "适用分值无效",
+}
 
 
 def effective_max(fw: Framework, ind_id: str, field_value: Callable[[str], Any]) -> float:
@@ -44,9 +53,9 @@ def _value(v: Any, what: str) -> float | None:
     if isinstance(v, str) and v.startswith(NA_PREFIX):
         return None
     if is_blank(v):
-        raise CalcError("missing", f"{what}为空，无法给出建议得分")
+        raise CalcError("missing", SUGGEST_MESSAGES["missing"].format(what=what))
     if is_error_value(v) or not is_number(v):
-        raise CalcError("no_value", f"{what}无法计算，无建议得分")
+        raise CalcError("no_value", SUGGEST_MESSAGES["no_value"].format(what=what))
     return float(v)
 
 
@@ -55,7 +64,7 @@ def suggest(fw: Framework, ind: Indicator, eff_max: Any, values: list[Any]) -> t
     if ind.rule is None:
         raise CalcError("qualitative", "定性指标，无建议得分")
     if not is_number(eff_max) or eff_max < 0:
-        raise CalcError("no_max", "适用分值无效")
+        raise CalcError("no_max", SUGGEST_MESSAGES["no_max"])
     mx = float(eff_max)
     p = ind.rule.params
     t = ind.rule.type
@@ -67,14 +76,14 @@ def suggest(fw: Framework, ind: Indicator, eff_max: Any, values: list[Any]) -> t
         if v is None:
             if p.get("no_base") == "max":
                 return mx, "不适用（无预算基数），按满分"
-            raise CalcError("not_applicable", "计算值不适用，无建议得分")
+            raise CalcError("not_applicable", SUGGEST_MESSAGES["not_applicable"])
         full_at = float(p.get("full_at", 1.0))
         score = max(0.0, min(mx, mx * v / full_at))
         return excel_round(score, nd), f"按比例计分：{fmt_score(mx)} × {fmt_pct(v)} = {fmt_score(excel_round(score, nd))}"
     if t == "deduct_per_item":
         n = _value(values[0] if values else None, "扣分项个数")
         if n is None or n < 0:
-            raise CalcError("no_value", "扣分项个数无法计算")
+            raise CalcError("no_value", SUGGEST_MESSAGES["bad_count"])
         per = float(p["per_item"])
         score = max(0.0, mx - per * n)
         return excel_round(score, nd), f"每项扣 {fmt_score(per)} 分：{fmt_score(mx)} − {fmt_score(per)} × {n:g} = {fmt_score(excel_round(score, nd))}"
@@ -84,13 +93,12 @@ def suggest(fw: Framework, ind: Indicator, eff_max: Any, values: list[Any]) -> t
             return mx, "不适用，按满分"
         th = float(p["threshold"])
         ok = v <= th + 1e-12 if p["op"] == "le" else v >= th - 1e-12
-        word = "不超过" if p["op"] == "le" else "不低于"
-        shown = fmt_pct(th) if ind.metric and fw.metric(ind.metric) and fw.metric(ind.metric).is_rate else f"{th:g}"
+        words = threshold_words(fw, ind)
         if ok:
-            return mx, f"计算值{word} {shown}，得满分"
+            return mx, "计算值{word} {shown}，得满分".format(**words)
         per = p.get("deduct_per_point")
         if per is None:
-            raise CalcError("manual", f"计算值未{word} {shown}，需人工评分")
+            raise CalcError("manual", SUGGEST_MESSAGES["manual"].format(**words))
         points = abs(v - th) * 100
         score = max(0.0, mx - float(per) * points)
         return excel_round(score, nd), f"超出 {points:.2f} 个百分点，每个百分点扣 {per:g} 分"
@@ -110,6 +118,15 @@ def suggest(fw: Framework, ind: Indicator, eff_max: Any, values: list[Any]) -> t
         score = min(score, mx)
         return excel_round(score, nd), "；".join(parts)
     raise CalcError("bad_rule", f"未知评分规则 {t}")  # pragma: no cover - the loader refuses these
+
+
+def threshold_words(fw: Framework, ind: Indicator) -> dict[str, str]:
+    """{word, shown} of a threshold rule: '不超过', '0%'."""
+    p = ind.rule.params
+    th = float(p["threshold"])
+    m = fw.metric(ind.metric) if ind.metric else None
+    return {"word": "不超过" if p["op"] == "le" else "不低于",
+            "shown": fmt_pct(th) if m is not None and m.is_rate else f"{th:g}"}
 
 
 def rule_inputs(ind: Indicator) -> list[str]:

@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..core.chapters import DEFAULT_TEXT, PARAGRAPH_KINDS, chapter_keys
 from ..core.framework import Framework, Indicator
 from ..core.formulas import adj_total_formula, grade_formula, max_formula, suggest_formula, total_formula
-from ..core.metrics import excel_formula
+from ..core.metrics import excel_formula, guarded_call
 from ..core.model import META_FRAMEWORK, META_VERSION, TEMPLATE_VERSION
 from ..core.placeholders import Placeholders
 from . import styles as st
@@ -152,8 +152,9 @@ class _Builder:
             ("填写顺序", _fill_order(fw)),
             ("单元格颜色", "浅黄色：需要填写；浅绿色：自动计算（已锁定，工作表保护无密码）。"),
             ("金额与比率", "金额以“元”为单位填写数字，不要输入“万元”“元”或千分位逗号等文字；比率填小数或百分数（如 92.31%），不要填 92.31。"),
-            ("计算值", "比率由 jxzp 加载项的函数计算（EXEC_RATE、GROWTH_RATE 等）。未安装加载项时这些单元格显示 #NAME?，"
-                      "可用命令行 jxzp validate / jxzp report 完成同样的工作。"),
+            ("计算值", "安装了 jxzp 加载项的 Excel 用加载项的函数计算比率（EXEC_RATE、GROWTH_RATE 等）；WPS、LibreOffice "
+                      "和未装加载项的 Excel 自动改用公式中的等价普通函数，修改数据后同样重新计算，结果相同。"
+                      "发给未装加载项的同事前，请先点“准备发送”（或运行 jxzp send-ready）。"),
             ("建议得分", "按指标体系文件中的评分规则计算，仅供参考；官方评分细则未公开的规则标有“推断”。"),
             ("不使用 Excel", "WPS、LibreOffice 用户：jxzp validate 工作簿.xlsx --annotate 标注副本.xlsx；jxzp report 工作簿.xlsx。"),
         ]
@@ -279,7 +280,7 @@ class _Builder:
             name_c = get_column_letter(col_of["name"])
             if "budget" in col_of and "spent" in col_of:
                 b, s = get_column_letter(col_of["budget"]), get_column_letter(col_of["spent"])
-                rate.value = f'=IF(OR({name_c}{r}="",{b}{r}=""),"",EXEC_RATE({s}{r},{b}{r}))'
+                rate.value = f'=IF(OR({name_c}{r}="",{b}{r}=""),"",{guarded_call("exec_rate", [f"{s}{r}", f"{b}{r}"])})'
             self.style(rate, calc=True, fmt=st.FMT_RATE, center=True)
         for c_def in cols:
             letter = get_column_letter(col_of[c_def.id])
@@ -361,7 +362,7 @@ class _Builder:
         else:
             self.style(v, center=True)
         if ind.rule is not None:
-            sug.value = suggest_formula(ind)
+            sug.value = suggest_formula(fw, ind)
             self.style(sug, calc=True, fmt=st.FMT_SCORE, center=True)
             self.cell_name(ind.suggest_name, ws, r, 9)
         else:

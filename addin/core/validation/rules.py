@@ -11,7 +11,7 @@ from typing import Iterable
 
 from ..chapters import PARAGRAPH_KINDS, chapter_keys, expected_chapters
 from ..findings import ERROR, INFO, WARNING, Finding
-from ..formulas import computed_formulas, normalize_formula
+from ..formulas import accepted_formulas, computed_formulas, normalize_formula
 from ..contract import Kind
 from ..inputs import PROBLEM_CODES, classify
 from ..numeric import (decimal_places, excel_round, fmt_pct, fmt_score, fmt_wan, fmt_yuan, is_number,
@@ -213,7 +213,8 @@ def check_reallocations(ctx: Context) -> Iterable[Finding]:
                                "请重新计算工作簿（F9）或检查加载项"),
 })
 def check_formulas(ctx: Context) -> Iterable[Finding]:
-    for name, formula in computed_formulas(ctx.fw).items():
+    for name, variants in accepted_formulas(ctx.fw).items():
+        formula = variants[0]
         c = ctx.book.cell(name)
         if c is None:
             continue
@@ -230,7 +231,7 @@ def check_formulas(ctx: Context) -> Iterable[Finding]:
                            expected=_show(expected), actual=shown, label=label, shown=shown, difference=diff,
                            formula=formula)
             continue
-        if normalize_formula(c.formula) != normalize_formula(formula):
+        if normalize_formula(c.formula) not in {normalize_formula(f) for f in variants}:
             yield ctx.emit("R04.formula-changed", name=name, expected=formula, actual=c.formula, label=label,
                            actual_formula=c.formula[:80], formula=formula[:80])
         elif c.value is not None and not _same(c.value, expected):
