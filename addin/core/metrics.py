@@ -48,6 +48,8 @@ def guarded_call(fn: str, refs: list[str], params: list[float] = ()) -> str:
 
 def legacy_formula(metric: Metric) -> str | None:
     """The formula of workbooks written before the native fallback (the bare UDF call)."""
+    if metric.fn == "amount":
+        return f"={metric.args[0]}"
     if not _FNS[metric.fn][1]:
         return None
     return f"={_FNS[metric.fn][1]}({','.join(list(metric.args) + [repr(p) for p in _params(metric)])})"
@@ -63,7 +65,8 @@ def excel_formula(metric: Metric) -> str:
     if metric.fn == "difference":
         return f"={a[0]}-{a[1]}"
     if metric.fn == "amount":
-        return f"={a[0]}"
+        # not a bare =ref: LibreOffice passes an empty cell on as empty (ISNUMBER false), Excel as 0
+        return f'=IF({a[0]}="",0,{a[0]})'
     if metric.fn == "count_nonblank":
         return f'=COUNTIFS({a[0]},"<>")'
     if metric.fn == "count_flag":

@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..core.chapters import DEFAULT_TEXT, PARAGRAPH_KINDS, chapter_keys
 from ..core.framework import Framework, Indicator
 from ..core.formulas import adj_total_formula, grade_formula, max_formula, suggest_formula, total_formula
+from ..core import native
 from ..core.metrics import excel_formula, guarded_call
 from ..core.model import META_FRAMEWORK, META_VERSION, TEMPLATE_VERSION
 from ..core.placeholders import Placeholders
@@ -280,7 +281,8 @@ class _Builder:
             name_c = get_column_letter(col_of["name"])
             if "budget" in col_of and "spent" in col_of:
                 b, s = get_column_letter(col_of["budget"]), get_column_letter(col_of["spent"])
-                rate.value = f'=IF(OR({name_c}{r}="",{b}{r}=""),"",{guarded_call("exec_rate", [f"{s}{r}", f"{b}{r}"])})'
+                empty = f"OR({native.blank(f'{name_c}{r}')},{native.blank(f'{b}{r}')})"
+                rate.value = f'=IF({empty},"",{guarded_call("exec_rate", [f"{s}{r}", f"{b}{r}"])})'
             self.style(rate, calc=True, fmt=st.FMT_RATE, center=True)
         for c_def in cols:
             letter = get_column_letter(col_of[c_def.id])
