@@ -111,6 +111,20 @@ def cmd_fill(a) -> int:
     return EXIT_OK
 
 
+def cmd_send_ready(a) -> int:
+    from .service import send_ready  # noqa: PLC0415
+
+    out, rep = send_ready(Path(a.workbook), Path(a.output) if a.output else None, overwrite=a.overwrite)
+    for link in rep.removed_links:
+        _out(f"已去掉指向加载项的链接：{link}")
+    for link in rep.kept_links:
+        _err(f"提示：保留了到其他工作簿的链接 {link}（不是 jxzp 加载项，对方打开时可能提示更新链接）")
+    if not rep.removed_links and not rep.rewritten:
+        _out("工作簿中没有指向加载项的链接，已原样复制。")
+    _out(f"已生成发送版：{out}（改写 {rep.rewritten} 个公式）")
+    return EXIT_OK
+
+
 def cmd_names(a) -> int:
     from .core.framework import load_framework  # noqa: PLC0415
     from .service import names_table  # noqa: PLC0415
@@ -251,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", required=True, help="输出 .xlsx")
     s.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖")
     s.set_defaults(func=cmd_fill)
+
+    s = sub.add_parser("send-ready", help="准备发送：去掉 Excel 加载项写入的链接，生成可发给未装加载项者的副本")
+    s.add_argument("workbook", help="自评表 .xlsx")
+    s.add_argument("-o", "--output", help="输出文件（默认：原名（发送版）.xlsx）")
+    s.add_argument("--overwrite", action="store_true", help="覆盖已存在的输出文件")
+    s.set_defaults(func=cmd_send_ready)
 
     s = sub.add_parser("names", help="列出工作簿的名称（接口约定）")
     s.add_argument("--framework", help="指标体系 id 或 .toml 文件")

@@ -291,6 +291,31 @@ def _generate_report(job: _Job) -> None:
     job.say(f"已生成自评报告：\n{out}{opened}" + (f"\n\n请注意：{notes}" if notes else ""))
 
 
+def prepare_send() -> None:
+    """准备发送: a copy without the add-in's links, for colleagues without the add-in (WPS, Excel)."""
+    _run("准备发送", _prepare_send)
+
+
+def _prepare_send(job: _Job) -> None:
+    import tempfile  # noqa: PLC0415
+
+    from .service import send_ready  # noqa: PLC0415
+
+    src = _saved_path(job.book)
+    job.status("正在保存副本……")
+    with tempfile.TemporaryDirectory(prefix="jxzp_send_") as tmp:
+        copy = Path(tmp) / src.name  # the book as it is now, unsaved edits included; the original stays
+        job.book.api.SaveCopyAs(str(copy))
+        job.status("正在去掉指向加载项的链接……")
+        from .xlsx.files import unique_path  # noqa: PLC0415
+
+        out, rep = send_ready(copy, unique_path(src.with_name(f"{src.stem}（发送版）.xlsx")))
+    kept = "".join(f"\n· {k}" for k in rep.kept_links)
+    job.say(f"已生成发送版：\n{out}\n\n其中的比率公式不再指向本机加载项的路径：对方用 WPS、LibreOffice 或未装加载项的 "
+            "Excel 打开时不会提示更新链接，改数后照常重新计算。"
+            + (f"\n\n另有到其他工作簿的链接未改动：{kept}" if kept else ""))
+
+
 def about() -> None:
     """帮助: steps, versions, where the log is."""
     _run("帮助", _about)

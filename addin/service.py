@@ -131,6 +131,31 @@ def fill(path: Path, data_path: Path, out: Path, *, overwrite: bool = False):
     return fill_workbook(fw, Path(path), Path(out), data, overwrite=overwrite)
 
 
+SEND_SUFFIX = "（发送版）"
+
+
+def send_ready(path: Path, out: Path | None = None, *, overwrite: bool = False):
+    """准备发送: a copy without the links Excel with the add-in wrote ([1]!EXEC_RATE → EXEC_RATE).
+
+    Returns (output path, SendReport). The copy opens on a PC without the add-in without a
+    link prompt and keeps computing (native fallbacks); the original is never changed.
+    """
+    from .xlsx.files import atomic_write, check_output_path, check_workbook_file, unique_path  # noqa: PLC0415
+    from .xlsx.send import ready_to_send  # noqa: PLC0415
+
+    src = check_workbook_file(path)
+    open_book(src)  # a jxzp workbook, readable: refuse anything else before writing
+    if out is None:
+        out = unique_path(src.with_name(f"{src.stem}{SEND_SUFFIX}.xlsx"))
+    out = check_output_path(out, overwrite=overwrite, inputs=(src,), suffixes=(".xlsx",))
+    report = {}
+
+    def write(tmp: Path) -> None:
+        report["r"] = ready_to_send(src, tmp)
+
+    return atomic_write(out, write, overwrite=overwrite), report["r"]
+
+
 def names_table(fw: Framework) -> list[dict[str, str]]:
     """The workbook contract as `jxzp names` lists it: every defined name, where it lives and what it holds."""
     from .core.contract import contract_for  # noqa: PLC0415

@@ -26,6 +26,11 @@ Public Sub JxzpGenerateReport(control As IRibbonControl)
     RunPython "import addin.ribbon as r; r.generate_report()"
 End Sub
 
+Public Sub JxzpPrepareSend(control As IRibbonControl)
+    If ActiveWorkbook Is Nothing Then Workbooks.Add
+    RunPython "import addin.ribbon as r; r.prepare_send()"
+End Sub
+
 Public Sub JxzpAbout(control As IRibbonControl)
     If ActiveWorkbook Is Nothing Then Workbooks.Add
     RunPython "import addin.ribbon as r; r.about()"

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.libreoffice
 
 N_RANDOM = 240  # input sets on the blank template (CI: at least 200)
 N_SAMPLE = 30  # successive edits of the sample
+N_SENT = 10  # input sets on a file saved by Excel with the add-in and made ready to send
 PROJECT_ROWS_USED = 16
 SEED = 20221231
 ERRORS = ("#DIV/0!", "#N/A")
@@ -243,6 +244,19 @@ def live(template_path, sample_path, tmp_path_factory):
         s_expected.append(s_plan.expected(vals, rows))
     final_state = (vals, rows)
 
+    # a file saved by an Excel with the add-in ([1]!EXEC_RATE …), made ready to send, opened without the add-in
+    from addin.core.formulas import template_udfs
+    from addin.service import send_ready
+    from excel_sim import saved_by_excel_with_addin
+
+    excel = saved_by_excel_with_addin(sample_path, work / "excel_saved.xlsx", template_udfs(), addin_first=True)
+    sent, _ = send_ready(excel, work / "sent.xlsx")
+    x_sets, x_expected = [], []
+    for _ in range(N_SENT):
+        vals, rows = random_inputs(fw, rng)
+        x_sets.append(s_plan.setters(vals, rows))
+        x_expected.append(s_plan.expected(vals, rows))
+
     lo_saved = work / "lo_saved.xlsx"
     overwritten = work / "lo_overwritten.xlsx"
     growth, sub = s_plan.base.cell("m_budget_growth"), s_plan.base.cell(f"sub_{fw.level2[0].id}")
@@ -252,11 +266,13 @@ def live(template_path, sample_path, tmp_path_factory):
         {"file": str(sample_path), "unprotect": True, "read": [],
          "sets": [{"set": [[growth.sheet, growth.coord, "num", 0.5], [sub.sheet, sub.coord, "formula", "=1+1"]]}],
          "save_as": str(overwritten)},
+        {"file": str(sent), "unprotect": True, "read": s_plan.reads(), "sets": x_sets},
     ]
     out = run_jobs(jobs, work)
     return {"fw": fw, "template": (t_plan, t_expected, out[0]["results"]),
             "sample": (s_plan, s_expected, out[1]["results"]), "final_state": final_state,
-            "lo_saved": lo_saved, "overwritten": overwritten, "s_plan": s_plan}
+            "lo_saved": lo_saved, "overwritten": overwritten, "s_plan": s_plan,
+            "sent": (s_plan, x_expected, out[3]["results"])}
 
 
 def _mismatches(plan: Plan, expected, results):
@@ -336,3 +352,11 @@ def test_an_overwritten_formula_is_still_found_after_libreoffice(live):
     findings = json.loads(r.stdout)["findings"]
     r04 = {f["name"] for f in findings if f["rule"].startswith("R04")}
     assert r04 == {"m_budget_growth", f"sub_{live['fw'].level2[0].id}"}, r04
+
+
+def test_a_file_made_ready_to_send_computes_without_the_addin(live):
+    """Excel-with-add-in's [1]!UDF calls, undone by 准备发送: LibreOffice computes the fallbacks."""
+    plan, expected, results = live["sent"]
+    assert len(results) == N_SENT
+    bad = _mismatches(plan, expected, results)
+    assert not bad, f"{len(bad)} mismatches, first: {bad[:8]}"

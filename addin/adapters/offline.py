@@ -118,6 +118,22 @@ class OfflineBook:
     def save(self, path: str | Path | None = None) -> None:
         self.wb.save(path or self.path)
 
+    @property
+    def api(self) -> "_BookApi":
+        return _BookApi(self)
+
+
+class _BookApi:
+    """The COM Workbook calls jxzp uses."""
+
+    def __init__(self, book: OfflineBook):
+        self._book = book
+
+    def SaveCopyAs(self, Filename: str) -> None:  # noqa: N802, N803 - COM names
+        import shutil  # noqa: PLC0415
+
+        shutil.copyfile(self._book.path, Filename)  # the file as last saved stands in for Excel's copy
+
 
 class _Name:
     def __init__(self, name: str, refers_to: str):

@@ -9,7 +9,7 @@ import re
 
 from .framework import Framework, Indicator
 from . import native
-from .metrics import excel_formula, legacy_formula
+from .metrics import excel_formula, legacy_formula, udf_names
 from .model import META_FRAMEWORK
 from .scoring import rule_inputs
 
@@ -26,9 +26,17 @@ def max_formula(fw: Framework, ind: Indicator) -> str | float:
     return f"={ind.max:g}+" + "+".join(parts)
 
 
+SUGGEST_UDF = "SUGGEST_SCORE"
+
+
+def template_udfs() -> list[str]:
+    """Every add-in function the template's formulas call."""
+    return sorted(udf_names() + [SUGGEST_UDF])
+
+
 def _suggest_call(ind: Indicator) -> str:
     args = [META_FRAMEWORK, f'"{ind.id}"', ind.max_name] + rule_inputs(ind)
-    return f"SUGGEST_SCORE({','.join(args)})"
+    return f"{SUGGEST_UDF}({','.join(args)})"
 
 
 def suggest_formula(fw: Framework, ind: Indicator) -> str | None:
