@@ -58,8 +58,18 @@ def _err(text: str) -> None:
 
 # ---------------------------------------------------------------- commands
 def cmd_new(a) -> int:
-    from .service import new_template  # noqa: PLC0415
+    from .service import new_from_previous, new_template  # noqa: PLC0415
 
+    if a.previous:
+        if a.framework or a.year or a.department:
+            _err("jxzp new --from：指标体系、年度和部门取自上年自评表，不能同时指定 --framework/--year/--department")
+            return EXIT_INPUT
+        out = Path(a.output or (Path(a.previous).stem + "_下一年度.xlsx"))
+        p, s = new_from_previous(Path(a.previous), out, overwrite=a.overwrite)
+        rows = "，".join(f"{ {'projects': '项目清单', 'indicators': '绩效指标'}.get(k, k)} {n} 行" for k, n in s["rows"].items())
+        _out(f"已生成 {s['year'] or ''} 年度自评表：{p}（指标体系 {s['framework']}；带入 {s['cells']} 项信息，{rows}；"
+             "实际完成值、得分和说明已清空）")
+        return EXIT_OK
     out = Path(a.output or "部门整体支出绩效自评表.xlsx")
     p = new_template(out, framework=a.framework, year=a.year, department=a.department, overwrite=a.overwrite)
     _out(f"已生成自评表模板：{p}")
@@ -69,6 +79,14 @@ def cmd_new(a) -> int:
 def cmd_sample(a) -> int:
     from .service import make_sample  # noqa: PLC0415
 
+    if a.framework and a.framework != "gd_county_2022":
+        from .core.framework import load_framework  # noqa: PLC0415
+
+        fw = load_framework(a.framework)
+        out = Path(a.output or f"示例_{fw.form_title}_{fw.id}.xlsx")
+        p = make_sample(out, overwrite=a.overwrite, framework=fw.id)
+        _out(f"已生成样例工作簿（{fw.name}；虚构示例，数字为编造，不是任何真实单位的数据）：{p}")
+        return EXIT_OK
     out = Path(a.output or "乐昌市政务服务数据管理局_2022_自评表.xlsx")
     p = make_sample(out, overwrite=a.overwrite)
     _out(f"已生成样例工作簿（乐昌市政务服务数据管理局 2022 年度）：{p}")
@@ -148,11 +166,22 @@ def cmd_frameworks(a) -> int:
 
     if a.check:
         fw = load_framework_file(a.check)
-        _out(f"指标体系文件正确：{fw.name}（{fw.id}），{len(fw.indicators)} 个三级指标，合计 {fw.total_max:g} 分")
+        rows = f"，绩效指标表 {len(fw.target.groups)} 个一级指标（三级指标由单位填写）" if fw.target else ""
+        _out(f"指标体系文件正确：{fw.name}（{fw.id}），{len(fw.indicators)} 个三级指标{rows}，合计 {fw.total_max:g} 分")
         return EXIT_OK
+    rows = []
     for ident in available_frameworks():
         fw = load_framework(ident)
-        _out(f"{fw.id}\t{fw.name}\t适用年度：{'、'.join(map(str, fw.years))}")
+        rows.append({"id": fw.id, "name": fw.name, "family": fw.family, "purpose": fw.purpose,
+                     "form": fw.form_title, "region": fw.region, "years": list(fw.years), "version": fw.version,
+                     "source": fw.source})
+    if getattr(a, "json", False):
+        _out(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for r in rows:
+        _out(f"{r['id']}\t{r['name']}\t{r['family']}\t适用年度：{'、'.join(map(str, r['years']))}")
+        if r["purpose"]:
+            _out(f"\t{r['purpose']}")
     return EXIT_OK
 
 
@@ -225,11 +254,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--framework", help="指标体系 id 或 .toml 文件（默认 gd_county_2022）")
     s.add_argument("--year", type=int, help="评价年度")
     s.add_argument("--department", help="部门名称")
+    s.add_argument("--from", dest="previous", metavar="上年自评表.xlsx",
+                   help="由上年自评表生成下一年度的工作簿：带入部门信息、人员编制、上年数、项目清单和绩效指标（目标值保留，完成值和得分清空）")
     s.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖")
     s.set_defaults(func=cmd_new)
 
-    s = sub.add_parser("sample", help="生成乐昌市政务服务数据管理局 2022 年度样例工作簿")
+    s = sub.add_parser("sample", help="生成样例工作簿（默认乐昌市政务服务数据管理局 2022 年度）")
     s.add_argument("-o", "--output", help="输出文件")
+    s.add_argument("--framework", help="指标体系 id（如 national_dept_target、national_project_target：虚构示例）")
     s.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖")
     s.set_defaults(func=cmd_sample)
 
@@ -280,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("frameworks", help="列出可用的指标体系，或检查指标体系文件")
     s.add_argument("--check", metavar="FILE.toml", help="检查一个指标体系文件")
+    s.add_argument("--json", action="store_true", help="以 JSON 输出（id、名称、族、用途…）")
     s.set_defaults(func=cmd_frameworks)
 
     s = sub.add_parser("serve", help="启动本机网页版（无需 Excel，WPS 用户可用），并打开浏览器")

@@ -19,7 +19,7 @@ from typing import Any, Callable
 from . import __version__
 from .core.errors import JxzpError, OutputError
 
-__all__ = ["new_workbook", "validate", "clear_marks", "generate_report", "about", "log_file"]
+__all__ = ["new_workbook", "next_year", "validate", "clear_marks", "generate_report", "about", "log_file"]
 
 APP_TITLE = "jxzp 绩效自评"
 NEW_WORKBOOK_NAME = "部门整体支出绩效自评表.xlsx"
@@ -217,6 +217,25 @@ def _new_workbook(job: _Job) -> None:
     job.status("正在打开……")
     job.app.books.open(str(path))
     job.say(f"已生成新的自评表：\n{path}\n\n请先填写“基本信息”工作表，再依次填写各指标工作表。")
+
+
+def next_year() -> None:
+    """下一年度: next year's workbook from the active (saved) one, in its folder under a free name, opened."""
+    _run("下一年度", _next_year)
+
+
+def _next_year(job: _Job) -> None:
+    from .service import new_from_previous  # noqa: PLC0415
+    from .xlsx.files import unique_path  # noqa: PLC0415
+
+    src = _saved_path(job.book)
+    job.status("正在读取本年度自评表……")
+    target = unique_path(src.with_name(f"{src.stem}_下一年度.xlsx"))
+    path, summary = new_from_previous(src, target)
+    job.status("正在打开……")
+    job.app.books.open(str(path))
+    job.say(f"已生成 {summary['year'] or '下一'} 年度自评表：\n{path}\n\n已按本工作簿已保存的内容带入部门信息、人员编制、上年数、项目清单和绩效指标；"
+            "请填写本年度的预算执行数、实际完成值和得分。本工作簿未作修改。")
 
 
 def validate() -> None:

@@ -170,3 +170,29 @@ def names_table(fw: Framework) -> list[dict[str, str]]:
                      "refers_to": target, "type": str(spec.kind) if spec else "", "role": spec.role if spec else None,
                      "table": spec.table if spec else None})
     return rows
+
+
+def new_from_previous(previous: Path, out: Path, *, overwrite: bool = False) -> tuple[Path, dict]:
+    """Next year's workbook from this year's: carried fields, 上年 figures, project list, indicator rows.
+
+    Returns the path written and a summary (framework, year, what was carried).
+    """
+    import tempfile  # noqa: PLC0415
+
+    from .core.rollover import next_year_data  # noqa: PLC0415
+    from .xlsx.files import check_output_path  # noqa: PLC0415
+    from .xlsx.writer import fill_workbook  # noqa: PLC0415
+
+    fw, book = open_book(previous)
+    ev = evaluate(fw, book)
+    data = next_year_data(fw, ev)
+    out = check_output_path(out, overwrite=overwrite, inputs=(Path(previous),))
+    with tempfile.TemporaryDirectory(prefix="jxzp-") as tmp:
+        blank = new_template(Path(tmp) / "template.xlsx", framework=fw.id)
+        rep = fill_workbook(fw, blank, out, data, overwrite=overwrite)
+    if rep.ignored:  # the template was made from the same framework: nothing may be left over
+        raise InputError("上年自评表的数据无法全部带入：" + "；".join(rep.ignored[:5]))
+    year = next((c["value"] for c in data["cells"] if c["name"] == ev.contract.role("year")), None)
+    summary = {"framework": fw.id, "year": year, "cells": len(data["cells"]),
+               "rows": {t: len(v["rows"]) for t, v in data["tables"].items()}}
+    return out, summary

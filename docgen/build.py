@@ -12,6 +12,10 @@ from .text import sanitize_filename, year_text
 
 def default_report_name(ev) -> str:
     """'{部门}{年度}年度部门整体支出绩效自评报告.docx', safe as a Windows file name."""
+    if getattr(ev.fw, "target", None) is not None:
+        from .target_report import report_kind, report_title  # noqa: PLC0415
+
+        return sanitize_filename(report_title(ev), fallback=report_kind(ev.fw)) + ".docx"
     year = year_text(ev.role("year"))
     stem = f"{department(ev)}{year + '年度' if year else ''}{REPORT_KIND}"
     return sanitize_filename(stem, fallback=REPORT_KIND) + ".docx"

@@ -46,8 +46,11 @@ def chart_data(ev) -> list[Bar]:
         # an axis up to 1e308 would flatten every other bar
         return v if math.isfinite(v) and abs(v) <= 1e9 else 0.0
 
-    return [Bar(g.name, sum(ev.indicators[i.id].eff_max for i in fw.indicators_of_level1(g.id)),
+    bars = [Bar(g.name, sum(ev.indicators[i.id].eff_max for i in fw.indicators_of_level1(g.id)),
                 finite(ev.groups[g.id])) for g in fw.level1]
+    if getattr(fw, "target", None) is not None:  # the indicator table's groups: their declared weights
+        bars += [Bar(g.name, g.weight, finite(ev.groups.get(g.id, 0.0))) for g in fw.target.groups]
+    return bars
 
 
 # ---------------------------------------------------------------- chart part

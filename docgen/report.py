@@ -124,7 +124,7 @@ class _Builder:
         dept = department(ev)
         year = year_text(ev.role("year"))
         # two balanced lines (GB/T 9704: 回行时词意完整) when the title is too long for one
-        if dept and len(title) > 20:
+        if dept and len(title) > 20 and title.startswith(dept):
             lines = [dept, title[len(dept):]]
         else:
             lines = [title]
@@ -397,6 +397,10 @@ def _states_total(fw, text: str) -> bool:
 
 def render(ev, *, fonts: FontSet = DEFAULT_FONTS, today: _dt.date | None = None, chart: bool = True) -> Rendered:
     """The report in memory, with the warnings met on the way (placeholders, missing chapters)."""
+    if getattr(ev.fw, "target", None) is not None:  # the target-table family: its own outline and table
+        from .target_report import TargetBuilder  # noqa: PLC0415
+
+        return TargetBuilder(ev, fonts, today, chart).build()
     return _Builder(ev, fonts, today, chart).build()
 
 

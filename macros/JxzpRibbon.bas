@@ -11,6 +11,11 @@ Public Sub JxzpNewWorkbook(control As IRibbonControl)
     RunPython "import addin.ribbon as r; r.new_workbook()"
 End Sub
 
+Public Sub JxzpNextYear(control As IRibbonControl)
+    If ActiveWorkbook Is Nothing Then Workbooks.Add
+    RunPython "import addin.ribbon as r; r.next_year()"
+End Sub
+
 Public Sub JxzpValidate(control As IRibbonControl)
     If ActiveWorkbook Is Nothing Then Workbooks.Add
     RunPython "import addin.ribbon as r; r.validate()"

@@ -313,3 +313,132 @@ def test_placeholder_rows_of_the_form_are_pointed_at(samples, tmp_path):
     p = _mutate(samples[DEPT], tmp_path, rows={("level1", 12): "产出指标", ("name", 12): "指标2：……"})
     found = _codes(p)
     assert "T03.placeholder" in found and "T04.weight-sum" not in found
+
+
+# ---------------------------------------------------------------- report
+def test_report_follows_the_outline_and_attaches_the_official_table(samples, tmp_path):
+    import docx
+
+    from addin.service import load_and_evaluate
+    from docgen.build import default_report_name, write_report
+
+    for fid, p in samples.items():
+        ev = load_and_evaluate(p)
+        out, rendered = write_report(ev, tmp_path / f"{fid}.docx")
+        d = docx.Document(str(out))
+        text = "\n".join(x.text for x in d.paragraphs)
+        fw = load_framework(fid)
+        for ch in fw.report_outline:
+            assert ch.headings[0] in text
+        assert "产出指标（50 分）" in text and "自评总分 " in text and f"等级为“{ev.grade}”" in text
+        assert "年度资金总额" in text and "（全年执行数 ÷ 全年预算数）" in text
+        cells = [c.text for t in d.tables for row in t.rows for c in row.cells]
+        for header in ("年初预算数", "全年预算数", "全年执行数", "执行率", "年度指标值", "实际完成值",
+                       "偏差原因分析及改进措施", "预期目标", "实际完成情况", "评价结论"):
+            assert header in cells, header
+        assert "其中：本年财政拨款" in cells and "上年结转资金" in cells and "其他资金" in cells
+        assert fw.form_title.replace("表", "报告") in default_report_name(ev)
+    ev = load_and_evaluate(samples[DEPT])
+    text = "\n".join(x.text for x in docx.Document(str(tmp_path / f"{DEPT}.docx")).paragraphs)
+    assert "高标准农田建设面积（扣 0.5 分）" in text  # 偏差原因 from the row that lost points
+    assert "完成率 95.83%" in text and "1440 万元" in text
+
+
+# ---------------------------------------------------------------- command line, next year, round trip
+def _cli(*args, cwd=None):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "addin.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+
+
+def test_frameworks_json_lists_id_name_family_purpose():
+    r = _cli("frameworks", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = {x["id"]: x for x in json.loads(r.stdout)}
+    assert rows[DEPT]["family"] == rows[PROJ]["family"] == "target_table"
+    assert rows["gd_county_2022"]["family"] == "fixed_indicators"
+    assert all(rows[i]["name"] and "purpose" in rows[i] for i in rows)
+
+
+def test_sample_command_for_each_new_framework(tmp_path):
+    for fid in (DEPT, PROJ):
+        out = tmp_path / f"{fid}.xlsx"
+        r = _cli("sample", "--framework", fid, "-o", out)
+        assert r.returncode == 0 and "虚构示例" in r.stdout, r.stderr
+        assert read_book(out).framework_id == fid
+    r = _cli("sample", "--framework", "nope_framework", "-o", tmp_path / "x.xlsx")
+    assert r.returncode == 2 and "nope_framework" in r.stderr
+
+
+@pytest.mark.parametrize("fid", [DEPT, PROJ, "gd_county_2022"])
+def test_next_year_carries_targets_and_clears_results(samples, sample_path, tmp_path, fid):
+    from addin.service import new_from_previous
+    src = samples.get(fid, sample_path)
+    out, summary = new_from_previous(src, tmp_path / "next.xlsx")
+    fw = load_framework(fid)
+    old, new = evaluate(fw, read_book(src)), evaluate(fw, read_book(out))
+    year = old.contract.role("year")
+    assert new.inputs[year] == old.inputs[year] + 1 == summary["year"]
+    for name in fw.carry_fields:
+        assert new.inputs[name] == old.inputs[name], name
+    for dst, src_name in fw.prev_fields.items():
+        assert new.inputs[dst] == pytest.approx(old.value(src_name)), dst
+    assert fw.prev_fields and fw.carry_fields
+    for ind in fw.indicators:  # this year's judgement starts blank
+        assert new.indicators[ind.id].raw_score is None and not new.indicators[ind.id].note
+    old_projects = [c.value for c in read_book(src).column("p_name") if c.value]
+    assert [c.value for c in read_book(out).column("p_name") if c.value] == old_projects
+    assert all(c.value is None for c in read_book(out).column("p_budget"))
+    if fw.target is not None:
+        kept = [(r.row.get("name"), r.row.get("nature"), r.row.get("target"), r.row.get("weight"))
+                for r in old.rows if not r.row.is_empty]
+        assert [(r.row.get("name"), r.row.get("nature"), r.row.get("target"), r.row.get("weight"))
+                for r in new.rows if not r.row.is_empty] == kept
+        assert all(r.row.get(c) is None for r in new.rows for c in ("actual", "score", "reason"))
+
+
+def test_new_from_on_the_command_line(samples, tmp_path):
+    out = tmp_path / "下一年.xlsx"
+    r = _cli("new", "--from", samples[PROJ], "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert "2025" in r.stdout and "绩效指标 7 行" in r.stdout
+    r = _cli("new", "--from", samples[PROJ], "--year", "2030", "-o", tmp_path / "y.xlsx")
+    assert r.returncode == 2
+
+
+def test_export_fill_round_trip_keeps_the_rows(samples, tmp_path):
+    from addin.service import export, fill
+    for fid, p in samples.items():
+        data = export(p)
+        assert data["tables"]["indicators"]["columns"][:3] == ["t_level1", "t_level2", "t_name"]
+        assert len(data["tables"]["indicators"]["rows"]) == len([r for r in data["rows"]])
+        assert data["totals"]["groups"]["产出指标"] == evaluate(load_framework(fid), read_book(p)).groups["output"]
+        dj = tmp_path / f"{fid}.json"
+        dj.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        blank = new_template(tmp_path / f"{fid}_blank.xlsx", framework=fid)
+        out = tmp_path / f"{fid}_filled.xlsx"
+        rep = fill(blank, dj, out)
+        assert not rep.ignored, rep.ignored
+        again = export(out)
+        assert again["tables"] == data["tables"] and again["totals"] == data["totals"]
+        assert {c["name"]: c["value"] for c in again["cells"]} == {c["name"]: c["value"] for c in data["cells"]}
+
+
+def test_ribbon_next_year_button(samples, tmp_path, monkeypatch):
+    import xml.etree.ElementTree as ET
+
+    from addin import ribbon
+    from addin.adapters.offline import OfflineBook
+    root = ET.parse(Path(__file__).parents[1] / "macros" / "customUI14.xml").getroot()
+    assert any(e.get("onAction") == "JxzpRibbon.JxzpNextYear" for e in root.iter())
+    assert "r.next_year()" in (Path(__file__).parents[1] / "macros" / "JxzpRibbon.bas").read_text("utf-8")
+    src = tmp_path / "本年.xlsx"
+    shutil.copy(samples[DEPT], src)
+    book = OfflineBook(src)
+    monkeypatch.setattr(ribbon, "_caller_book", lambda: book)
+    monkeypatch.setenv("JXZP_HOME", str(tmp_path / "home"))
+    ribbon.next_year()
+    new = tmp_path / "本年_下一年度.xlsx"
+    assert book.app.opened == [str(new)], book.app.alerts
+    assert read_book(new).framework_id == DEPT and "2025" in book.app.alerts[-1]["prompt"]

@@ -156,13 +156,13 @@ def _callbacks() -> dict[str, str]:
     return dict(re.findall(r"^Public Sub (\w+)\(control As IRibbonControl\)\n(.*?)^End Sub", text, re.M | re.S))
 
 
-def test_ribbon_xml_is_customui14_with_the_six_chinese_buttons():
+def test_ribbon_xml_is_customui14_with_the_seven_chinese_buttons():
     root = _ribbon_root()
     assert root.tag == CUI + "customUI"
     tabs = root.findall(f"{CUI}ribbon/{CUI}tabs/{CUI}tab")
     assert [t.get("label") for t in tabs] == ["绩效自评"]
     buttons = tabs[0].findall(f".//{CUI}button")
-    assert [b.get("label") for b in buttons] == ["新建自评表", "校验", "清除标记", "生成报告", "准备发送", "帮助"]
+    assert [b.get("label") for b in buttons] == ["新建自评表", "下一年度", "校验", "清除标记", "生成报告", "准备发送", "帮助"]
     for b in buttons:
         assert b.get("size") == "large" and b.get("imageMso") and b.get("screentip") and b.get("supertip")
         assert b.get("id").startswith("Jxzp")
@@ -173,7 +173,7 @@ def test_ribbon_xml_is_customui14_with_the_six_chinese_buttons():
 def test_every_onaction_has_a_sub_with_the_iribboncontrol_signature():
     actions = [e.get("onAction") for e in _ribbon_root().iter() if e.get("onAction")]
     subs = _callbacks()
-    assert len(actions) == 6
+    assert len(actions) == 7
     for action in actions:
         module, _, sub = action.partition(".")
         assert module == "JxzpRibbon" and sub.startswith("Jxzp"), action

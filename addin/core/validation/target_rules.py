@@ -46,7 +46,8 @@ def check_row_scores(ctx: Context) -> Iterable[Finding]:
         if r.row.is_placeholder:
             continue
         w, s = r.weight, r.score
-        if s is None and is_blank(r.row.get("score")) and not is_blank(r.row.get("name")) and w:
+        if s is None and is_blank(r.row.get("score")) and not is_blank(r.row.get("name")) and w \
+                and not is_blank(r.row.get("actual")):
             yield ctx.emit("T01.score-missing", cell=_cell(r, "score"), name="t_score", table=sheet, row=_label(r))
         if w is None or s is None:
             continue
