@@ -288,3 +288,12 @@ def test_a_sentences_own_figures_must_add_up(run):
     res = run(tables=_with_report([bad] + good, "支出情况"))
     hits = _codes(res, "R08.text-arithmetic", "rpt_text", ERROR)
     assert len(hits) == 1 and "0.24%" in hits[0].message and "226.42%" in hits[0].message
+
+
+def test_self_score_stated_in_a_note_or_the_report(run):
+    rows = [list(r) for r in SAMPLE["tables"]["report_text"]["rows"]] + [["自评结论", "正文", "经自评，我单位自评得分为 95 分。", None]]
+    res = run(cells={"n_budget_rationality": "自评得分 4 分，预算编制合理。"},
+              tables={"report_text": {"columns": RPT_COLS, "rows": rows}})
+    note = _codes(res, "R08.text-mismatch", "n_budget_rationality", ERROR)
+    assert note and "4 分" in note[0].message and "5" in note[0].message and "{" not in note[0].message
+    assert _codes(res, "R08.text-total-contradiction", "rpt_text", ERROR)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from ..placeholders import Placeholders
 from ..numeric import excel_round, fmt_pct, fmt_score, fmt_wan, fmt_yuan, is_number
 from ..reading import AMOUNT_UNITS, Reading
 from .codes import declare, emit, text_cells
 
 TEXT_CODES = {
-    "R08.text-mismatch": ("错误", "文字“{quote}”与表中数值不一致：{shown}。请改正文字，或改用占位符（如 {{{key}}}）引用表中数值"),
+    "R08.text-mismatch": ("错误", "文字“{quote}”与表中数值不一致：{shown}。请改正文字{hint}"),
     "R08.text-prev-mismatch": ("错误", "文字“{quote}”写的是上年的数，与表中{shown}不一致；请核对上年数"),
     "R08.text-growth-mismatch": ("错误", "文字“{quote}”中的增减幅度与按表中数据计算的{shown}不一致"),
     "R08.text-change-mismatch": ("错误", "文字“{quote}”中的增减额与按表中数据计算的{shown}不一致"),
@@ -100,6 +101,10 @@ def _num(x: float, like: Reading) -> str:
     return f"{x / AMOUNT_UNITS.get(like.unit, 1.0):,.{like.decimals}f}{like.unit}"
 
 
+def _report_name(ctx) -> str:
+    return ctx.contract.table("report_text").column("text")
+
+
 def _from_empty_table(ctx, name: str, depth: int = 0) -> bool:
     """A count over a table nobody filled (项目个数 0 of an empty 项目清单) is not a figure to compare."""
     m = ctx.fw.metric(name)
@@ -133,7 +138,14 @@ def _check(ctx, q, r: Reading, text: str, name, cell, ind_id):
         return None
     if r.role == "value":
         names = q.this if r.when == "this" else q.prev
+        if q.id == "score" and r.when == "this" and not names:
+            # “自评得分 X 分”: in an indicator's note it is that indicator's score; in the report, the total
+            names = (ctx.fw.indicator(ind_id).score_name,) if ind_id else \
+                ((ctx.contract.role("total") or "total_score",) if name == _report_name(ctx) else ())
         values = _values(ctx, names)
+        if q.id == "score" and ind_id and r.when == "this":
+            sc = ctx.ev.indicators[ind_id].score if ind_id in ctx.ev.indicators else None
+            values = [(names[0], float(sc))] if is_number(sc) else []
     elif r.role == "growth":
         names = q.growth
         values = [(n, v * 100.0) for n, v in _values(ctx, names)]
@@ -159,7 +171,7 @@ def _check(ctx, q, r: Reading, text: str, name, cell, ind_id):
     assumed = all(ctx.fw.metric(n) is not None and ctx.fw.metric(n).assumption for n, _ in values)
     if assumed:
         return emit(ctx, "R08.text-assumed", **kw)
-    if r.quantity == "total_score" or "total_score" in names:
+    if r.quantity == "total_score" or "total_score" in names or (r.quantity == "score" and not ind_id):
         return emit(ctx, "R08.text-total-contradiction", **kw)
     if r.role == "growth":
         return emit(ctx, "R08.text-growth-mismatch", **kw)
@@ -167,7 +179,8 @@ def _check(ctx, q, r: Reading, text: str, name, cell, ind_id):
         return emit(ctx, "R08.text-change-mismatch", **kw)
     if r.when == "prev":
         return emit(ctx, "R08.text-prev-mismatch", **kw)
-    return emit(ctx, "R08.text-mismatch", key=key, **kw)
+    hint = f"，或改用占位符 {{{key}}} 引用表中数值" if key and key in Placeholders(ctx.fw).keys() else ""
+    return emit(ctx, "R08.text-mismatch", hint=hint, **kw)
 
 
 def _scale(unit: str) -> float:
