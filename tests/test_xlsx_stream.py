@@ -232,3 +232,21 @@ def test_evaluation_and_rules_grow_linearly_with_project_rows(sample_path):
 
     small, large = calls(250), calls(2000)
     assert large / small < 10, (small, large)
+
+
+@pytest.mark.parametrize("cell", ['<c r="A1"><v>1,5</v></c>', '<c r="A1" t="s"><v>99</v></c>', '<c r="1A"><v>1</v></c>'])
+def test_a_malformed_sheet_is_an_input_error_naming_the_sheet(tmp_path, cell):
+    from addin.core.errors import InputError
+
+    sheet = f'<?xml version="1.0"?><worksheet {NS}><sheetData><row r="1">{cell}</row></sheetData></worksheet>'
+    path = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(_package(tmp_path / "t.xlsx")) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            data = sheet.encode() if info.filename == "xl/worksheets/sheet1.xml" else src.read(info)
+            dst.writestr(info, data)
+    wb = stream.Workbook(path)
+    with pytest.raises(stream.MalformedPart, match="数据 表"):
+        list(wb["数据 表"].iter_cells(1, 10, 1, 10))
+    wb.close()
+    with pytest.raises(InputError, match="无法作为工作簿读取"):
+        read_book(path)

@@ -21,7 +21,7 @@ from ..core.errors import InputError
 from ..core.contract import SHEETS, contract_for, is_ours
 from ..core.model import META_FRAMEWORK, META_VERSION, BookData, Cell, NameRef
 from .files import check_workbook_file, unreadable
-from .stream import Workbook, column_index, get_column_letter, range_bounds, split_coordinate
+from .stream import MalformedPart, Workbook, column_index, get_column_letter, range_bounds, split_coordinate
 
 _FRAMEWORK_ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")  # as addin.core.framework: an id, never a path
 # Excel writes characters XML cannot hold as _xHHHH_ (ECMA-376 ST_Xstring); openpyxl leaves them escaped
@@ -89,6 +89,9 @@ def read_book(path: str | Path) -> BookData:
             return _read(wb, str(path))
         except InputError:
             raise
+        except MalformedPart as e:
+            raise InputError(f"{p.name} 无法作为工作簿读取：{e}。请在 Excel/WPS 中打开（可尝试“打开并修复”）"
+                             "后另存为 .xlsx 再试") from e
         except Exception as e:  # a sheet is parsed only now: a broken sheet fails here
             err = unreadable(path, e, generic=False)
             if err is None:

@@ -185,6 +185,10 @@ def from_serial(value: float, date1904: bool, as_timedelta: bool):
 
 
 # ---------------------------------------------------------------- the package
+class MalformedPart(ValueError):
+    """Well-formed XML that is not a valid sheet (a number that is not one, a string index past the table...)."""
+
+
 class Sheet:
     """One worksheet part, streamed on demand."""
 
@@ -199,14 +203,18 @@ class Sheet:
         row_no = 0
         with book.zip.open(self.part) as fh:
             for _, row in etree.iterparse(fh, events=("end",), tag=_ROW, **_PARSE):
-                r_attr = row.get("r")
-                row_no = int(r_attr) if r_attr else row_no + 1
-                if row_no > max_row:
-                    break
-                if row_no >= min_row:
-                    yield from self._row_cells(row, row_no, min_col, max_col, masters)
-                else:
-                    self._masters_only(row, row_no, masters)
+                try:
+                    r_attr = row.get("r")
+                    row_no = int(r_attr) if r_attr else row_no + 1
+                    if row_no > max_row:
+                        break
+                    if row_no >= min_row:
+                        yield from self._row_cells(row, row_no, min_col, max_col, masters)
+                    else:
+                        self._masters_only(row, row_no, masters)
+                except (ValueError, IndexError, KeyError) as e:
+                    raise MalformedPart(f"工作表“{self.title}”（{self.part}）第 {row.get('r') or row_no} 行不符合 .xlsx 规范"
+                                        f"（{str(e)[:80]}）") from e
                 row.clear()
                 while row.getprevious() is not None:  # flat memory: drop the rows already read
                     del row.getparent()[0]
