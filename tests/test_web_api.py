@@ -251,30 +251,41 @@ def test_review_progress_summary_and_broken_files(client, sample):
     assert st["result"]["unreadable"] == 1 and st["result"]["with_errors"] == 3
     r = client.get(f"/api/review/{body['job']}/summary")
     wb = load_workbook(io.BytesIO(r.data))
-    rows = list(wb["汇总"].iter_rows(min_row=2, values_only=True))
-    assert sorted(x[0] for x in rows) == ["dept0(2).xlsx", "dept0.xlsx", "dept1.xlsx"]
-    assert all(x[3] == 2 for x in rows)  # 错误 count per file, as validate --json says
+    ws = wb["汇总"]
+    title = ws["A1"].value
+    assert "网页上传的文件" in title and "/tmp" not in title and "jxzp-web" not in title
+    head = [c.value for c in ws[2]]
+    rows = [dict(zip(head, r)) for r in ws.iter_rows(min_row=3, values_only=True) if r[1]]
+    assert sorted(r["文件"] for r in rows if r["状态"] != "无法读取") == ["dept0(2).xlsx", "dept0.xlsx", "dept1.xlsx"]
+    cli, _ = _cli_json(sample)
+    assert all(r["错误"] == cli["summary"]["错误"] for r in rows if r["状态"] == "有错误")  # as validate --json says
     assert [x[0] for x in wb["无法读取"].iter_rows(min_row=2, values_only=True)] == ["坏.xlsx"]
 
 
 def test_review_cancel_writes_partial_summary(client, sample, monkeypatch):
     from addin.web import ops
 
-    real = ops.validate
-    slow = []
+    real = ops.review
 
-    def slow_validate(path, **kw):
-        slow.append(path)
-        time.sleep(0.3)
-        return real(path, **kw)
+    def held(folder, out, *, progress, cancelled):
+        def slow_progress(done, total, current):  # holds the run after each file until the page cancels
+            progress(done, total, current)
+            end = time.monotonic() + 20
+            while not cancelled() and time.monotonic() < end:
+                time.sleep(0.02)
 
-    monkeypatch.setattr(ops, "validate", slow_validate)
-    files = [(io.BytesIO(sample.read_bytes()), f"d{i}.xlsx") for i in range(20)]
+        return real(folder, out, progress=slow_progress, cancelled=cancelled)
+
+    monkeypatch.setattr(ops, "review", held)
+    files = [(io.BytesIO(sample.read_bytes()), f"d{i}.xlsx") for i in range(12)]
     job = client.post("/api/review", data={"files": files}, content_type="multipart/form-data").get_json()["job"]
-    time.sleep(0.5)
+    end = time.monotonic() + 60
+    while client.get(f"/api/review/{job}").get_json()["done"] < 1:
+        assert time.monotonic() < end
+        time.sleep(0.05)
     assert client.post(f"/api/review/{job}/cancel").status_code == 200
     st = _wait_job(client, job)
-    assert st["state"] == "cancelled" and st["result"]["partial"] and st["done"] < 20
+    assert st["state"] == "cancelled" and st["result"]["partial"] and st["result"]["done"] < 12
     assert client.get(f"/api/review/{job}/summary").status_code == 200
     assert client.get("/api/review/nope").status_code == 404
 

@@ -194,13 +194,16 @@ def test_broken_file_gets_chinese_message(server, browser, tmp_path):
 def test_batch_review_progress_and_summary(server, browser, sample, downloads, tmp_path, monkeypatch):
     from addin.web import ops
 
-    real = ops.validate
+    real = ops.review
 
-    def paced(path, **kw):  # slow enough for the page to show the bar moving
-        time.sleep(0.6)
-        return real(path, **kw)
+    def paced(folder, out, *, progress, cancelled):  # slow enough for the page to show the bar moving
+        def slow(done, total, current):
+            progress(done, total, current)
+            time.sleep(0.6)
 
-    monkeypatch.setattr(ops, "validate", paced)
+        return real(folder, out, progress=slow, cancelled=cancelled)
+
+    monkeypatch.setattr(ops, "review", paced)
     url, _store = server
     browser.get(url)
     browser.find_element(By.ID, "tab-batch").click()
@@ -231,7 +234,7 @@ def test_batch_review_progress_and_summary(server, browser, sample, downloads, t
 
     wb = openpyxl.load_workbook(summary)
     assert wb.sheetnames[0] == "汇总"
-    shown = {r[0] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
+    shown = {r[1] for r in wb["汇总"].iter_rows(min_row=3, values_only=True)}
     assert {"部门0.xlsx", "部门1.xlsx", "部门2.xlsx"} <= shown
     unreadable = [r for r in wb["无法读取"].iter_rows(min_row=2, values_only=True) if r[0]]
     assert any(r[0] == "坏文件.xlsx" for r in unreadable)

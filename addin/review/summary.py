@@ -142,17 +142,21 @@ def _quote_sheet(sheet: str) -> str:
 
 
 # ---------------------------------------------------------------- the workbook
-def write_workbook(run: ReviewRun, out: Path, *, overwrite: bool = False, links: bool = True) -> Path:
+def write_workbook(run: ReviewRun, out: Path, *, overwrite: bool = False, links: bool = True,
+                   shown_folder: str | None = None) -> Path:
     """Write the summary workbook atomically; out must not exist unless overwrite.
-    links=False: no hyperlinks (files that will not sit beside the summary, e.g. uploads)."""
+    links=False: no hyperlinks (files that will not sit beside the summary, e.g. uploads);
+    shown_folder: what the title calls the folder (the page's uploads have no folder worth showing)."""
     from ..xlsx.files import atomic_write, check_output_path  # noqa: PLC0415
 
     out = check_output_path(out, overwrite=overwrite, suffixes=(".xlsx",))
     stats = statistics(run)
-    return atomic_write(out, lambda tmp: _write(run, stats, tmp, out.parent, links), overwrite=overwrite)
+    return atomic_write(out, lambda tmp: _write(run, stats, tmp, out.parent, links, shown_folder),
+                        overwrite=overwrite)
 
 
-def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path, with_links: bool = True) -> None:
+def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path, with_links: bool = True,
+           shown_folder: str | None = None) -> None:
     from openpyxl import Workbook  # noqa: PLC0415
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
     from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
@@ -218,7 +222,7 @@ def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path, with_links: bo
             targets[path] = link_target(path, out_dir)
         return Hyperlink(ref="A1", target=targets[path], location=location)
 
-    title = (f"复核汇总：{run.folder}（共 {run.total} 个工作簿，已复核 {run.done} 个，"
+    title = (f"复核汇总：{shown_folder or run.folder}（共 {run.total} 个工作簿，已复核 {run.done} 个，"
              f"用时 {run.elapsed:.1f} 秒）")
     partial = f"注意：复核被中断，以下只含已完成的 {run.done} / {run.total} 个文件（部分结果）" if run.partial else None
 

@@ -287,7 +287,7 @@ def _routes(app: Flask) -> None:
             def progress(done: int, total: int, current: str) -> None:
                 job.done, job.current = done, current
 
-            return ops.review(saved, out, progress=progress, cancelled=job.cancel.is_set)
+            return ops.review(folder, out, progress=progress, cancelled=job.cancel.is_set)
 
         job = _jobs().start(len(saved), out, run)
         return jsonify({"job": job.id, "files": len(saved), "skipped": skipped}), 202

@@ -96,60 +96,24 @@ def new_workbook(out: Path, *, framework: str | None, year: int | None, departme
 ProgressFn = Callable[[int, int, str], None]
 
 
-def review(files: list[tuple[Path, str]], out: Path, *, progress: ProgressFn,
-           cancelled: Callable[[], bool]) -> dict[str, Any]:
-    """Batch review of (path, shown name) pairs into a summary workbook at out.
+def review(folder: Path, out: Path, *, progress: ProgressFn, cancelled: Callable[[], bool]) -> dict[str, Any]:
+    """`jxzp review` of an upload folder into a summary workbook at out (no links: the uploads do not travel).
 
-    progress(done, total, current name) after each file; stops early when cancelled() (partial).
+    progress(done, total, file just finished) as files come back; a cancel keeps what was done (partial).
     """
-    from ..core.errors import JxzpError  # noqa: PLC0415
+    from ..core.errors import InputError  # noqa: PLC0415
 
-    rows, problems, unreadable = [], [], []
-    done = 0
-    for path, shown in files:
-        if cancelled():
-            break
-        progress(done, len(files), shown)
-        try:
-            c = validate(path, shown_name=shown)
-        except JxzpError as e:
-            unreadable.append((shown, e.message))
-        else:
-            s = c.data["summary"]
-            rows.append((shown, c.data["totals"]["total"], c.data["totals"]["grade"], s["错误"], s["警告"], s["提示"]))
-            for f in c.data["findings"]:
-                problems.append((shown, f["sheet"], f["cell"], f["rule"], f["severity"],
-                                 c.indicator_names.get(f["indicator"] or "", ""), f["message"]))
-        done += 1
-    progress(done, len(files), "")
-    _write_review(out, rows, problems, unreadable, partial=done < len(files))
-    return {"files": len(files), "done": done, "partial": done < len(files), "read": len(rows),
-            "unreadable": len(unreadable), "with_errors": sum(1 for r in rows if r[3])}
+    try:
+        import pandas  # noqa: F401, PLC0415 - the review's statistics; not worth a run that cannot be summarised
+    except ImportError:
+        raise InputError("批量复核需要 pandas，请先安装：pip install \"jxzp[review]\"（或 pip install pandas）") from None
+    from ..review import summary  # noqa: PLC0415
+    from ..review.check import HAS_ERRORS, OLD_TEMPLATE, UNREADABLE  # noqa: PLC0415
+    from ..review.run import review_folder  # noqa: PLC0415
 
-
-def _write_review(out: Path, rows, problems, unreadable, *, partial: bool) -> None:
-    from openpyxl import Workbook  # noqa: PLC0415
-
-    from ..xlsx.files import atomic_write  # noqa: PLC0415
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总"
-    ws.append(["文件", "总分", "等级", "错误", "警告", "提示"] + (["（复核被中止，仅含已完成的文件）"] if partial else []))
-    for r in rows:
-        ws.append(list(r))
-    ws2 = wb.create_sheet("问题清单")
-    ws2.append(["文件", "工作表", "单元格", "规则", "严重程度", "指标", "说明"])
-    for r in problems:
-        ws2.append(list(r))
-    ws3 = wb.create_sheet("无法读取")
-    ws3.append(["文件", "原因"])
-    for r in unreadable:
-        ws3.append(list(r))
-    for s in wb.worksheets:
-        s.freeze_panes = "A2"
-        for row in s.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # a name or message beginning with "=" stays text
-    atomic_write(out, wb.save, overwrite=True)
+    with review_folder(folder, on_progress=lambda p: progress(p.done, p.total, p.current), cancel=cancelled) as run:
+        summary.write_workbook(run, out, overwrite=True, links=False, shown_folder="网页上传的文件")
+        status = [r.status for r in run.rows]
+        return {"files": run.total, "done": run.done, "partial": run.partial,
+                "with_errors": status.count(HAS_ERRORS), "unreadable": status.count(UNREADABLE),
+                "old_template": status.count(OLD_TEMPLATE), "rate": round(run.rate, 1)}

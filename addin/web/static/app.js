@@ -290,7 +290,7 @@ async function poll() {
   let line = "已复核 " + st.done + " / " + st.total + " 个文件";
   if (st.rate) line += "，每秒 " + st.rate + " 个";
   if (st.eta_seconds !== null && st.state === "running") line += "，约剩 " + Math.ceil(st.eta_seconds) + " 秒";
-  if (st.current) line += "（当前：" + st.current + "）";
+  if (st.current && st.state === "running") line += "（刚完成：" + st.current + "）";
   $("batch-status").textContent = line;
   if (st.state === "running") { setTimeout(poll, 400); return; }
   $("batch-progress").hidden = true;
@@ -299,7 +299,7 @@ async function poll() {
   const t = $("batch-summary");
   t.replaceChildren();
   const rows = [["文件", r.files], ["已复核", r.done + (r.partial ? "（已停止，汇总只含已完成的文件）" : "")],
-    ["有错误", r.with_errors], ["无法读取", r.unreadable]];
+    ["有错误", r.with_errors], ["无法读取", r.unreadable], ["旧模板", r.old_template]];
   for (const [k, v] of rows) t.append(el("tr", {}, el("th", { text: k }), el("td", { text: String(v) })));
   $("batch-done").hidden = !st.download;
 }
