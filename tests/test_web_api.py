@@ -226,6 +226,26 @@ def test_new_workbook(client):
     assert client.get("/api/frameworks").get_json()[0]["id"]
 
 
+def test_next_year_workbook_from_last_years(client, sample, tmp_path):
+    from addin.service import export
+
+    r = client.post("/api/new", data={"previous": (io.BytesIO(sample.read_bytes()), "乐昌_2022.xlsx")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 200, r.get_json()
+    assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    out = tmp_path / "next.xlsx"
+    out.write_bytes(r.data)
+    values = {c["name"]: c["value"] for c in export(out)["cells"]}
+    assert "乐昌市政务服务数据管理局" in values.values()
+    assert any(str(v) == "2023" for v in values.values())
+    # as the CLI: last year's workbook decides framework, year and department
+    r = client.post("/api/new", data={"previous": (io.BytesIO(sample.read_bytes()), "a.xlsx"), "year": "2024"},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400 and "上年自评表" in r.get_json()["error"]
+    r = client.post("/api/new", data={"previous": (io.BytesIO(b"junk"), "a.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 400 and "a.xlsx" in r.get_json()["error"]
+
+
 def _wait_job(client, job: str, timeout: float = 120) -> dict:
     end = time.monotonic() + timeout
     while time.monotonic() < end:

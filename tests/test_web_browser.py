@@ -240,6 +240,23 @@ def test_batch_review_progress_and_summary(server, browser, sample, downloads, t
     assert any(r[0] == "坏文件.xlsx" for r in unreadable)
 
 
+def test_next_year_from_last_years_workbook(server, browser, sample, downloads, tmp_path):
+    url, _store = server
+    browser.get(url)
+    browser.find_element(By.ID, "tab-new").click()
+    _upload(browser, "new-previous", sample)
+    assert browser.find_element(By.ID, "new-department").get_attribute("disabled")
+    assert browser.find_element(By.ID, "new-from-note").is_displayed()
+    before = {p.name for p in downloads.iterdir()}
+    browser.find_element(By.ID, "new-submit").click()
+    out = _wait_download(downloads, ".xlsx", before, timeout=60)
+    assert out.name.endswith("_下一年度.xlsx")
+    from addin.service import export
+
+    values = {c["name"]: c["value"] for c in export(out)["cells"]}
+    assert "乐昌市政务服务数据管理局" in values.values() and any(str(v) == "2023" for v in values.values())
+
+
 def test_new_workbook_download(server, browser, downloads, tmp_path):
     url, _store = server
     browser.get(url)

@@ -83,14 +83,17 @@ def frameworks() -> list[dict[str, Any]]:
     return out
 
 
-def new_workbook(out: Path, *, framework: str | None, year: int | None, department: str | None,
-                 previous: Path | None = None) -> Path:
-    from ..core.errors import InputError  # noqa: PLC0415
+def new_workbook(out: Path, *, framework: str | None, year: int | None, department: str | None) -> Path:
     from ..service import new_template  # noqa: PLC0415
 
-    if previous is not None:
-        raise InputError("本版本尚不能从上年度自评表带入数据（jxzp new --from 尚未提供），请不选上年度工作簿再试")
     return new_template(out, framework=framework, year=year, department=department, overwrite=True)
+
+
+def next_year_workbook(previous: Path, out: Path) -> tuple[Path, dict[str, Any]]:
+    """`jxzp new --from`: framework, year and department come from last year's workbook."""
+    from ..service import new_from_previous  # noqa: PLC0415
+
+    return new_from_previous(previous, out, overwrite=True)
 
 
 ProgressFn = Callable[[int, int, str], None]

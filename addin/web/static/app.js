@@ -323,6 +323,12 @@ function initNew() {
     const f = prev.files[0];
     $("new-previous-name").textContent = f ? f.name : "未选择";
     $("new-previous-clear").hidden = !f;
+    // as `jxzp new --from`: framework, year and department come from last year's workbook
+    for (const id of ["new-framework", "new-department", "new-year"]) {
+      $(id).disabled = !!f;
+      if (f && id !== "new-framework") $(id).value = "";
+    }
+    $("new-from-note").hidden = !f;
   });
   $("new-previous-clear").addEventListener("click", () => {
     prev.value = "";
