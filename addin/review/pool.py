@@ -18,6 +18,7 @@ replacing one costs milliseconds; where there is no fork server (Windows) they a
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -53,6 +54,10 @@ def _limit_resources(memory_mb: int) -> None:
 def _worker_main(conn, memory_mb: int, task: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _limit_resources(memory_mb)
+    # a file's objects die by reference counting; the cyclic collector only walked (and, after a
+    # fork, copied) the inherited heap. Collect rarely; RLIMIT_AS bounds what could pile up.
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1000)
     import importlib  # noqa: PLC0415
 
     module, _, name = task.partition(":")

@@ -269,9 +269,10 @@ def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path, with_links: bo
             break
         r = run.rows[i]
         where = f"{_quote_sheet(sheet)}!{coord}" if sheet and coord else (f"{_quote_sheet(sheet)}!A1" if sheet else None)
-        ws.append([cell(ws, run.shown(r), link=file_link(r.path)), r.department, sheet or None,
-                   cell(ws, coord or None, link=file_link(r.path, where) if where else None) if coord else None,
-                   code, cell(ws, sev, fill=fills.get(sev)), ind_name or ind or None, cell(ws, msg, align=wrap)])
+        # one link per row: to the cell when there is one, else to the file
+        ws.append([cell(ws, run.shown(r), link=None if coord else file_link(r.path, where)), r.department,
+                   sheet or None, cell(ws, coord, link=file_link(r.path, where)) if coord else None,
+                   code, cell(ws, sev, fill=fills.get(sev)), ind_name or ind or None, msg])
         n += 1
     if n:
         t = Table(displayName="问题清单", ref=f"A1:H{n + 1}")
