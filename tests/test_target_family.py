@@ -442,3 +442,14 @@ def test_ribbon_next_year_button(samples, tmp_path, monkeypatch):
     new = tmp_path / "本年_下一年度.xlsx"
     assert book.app.opened == [str(new)], book.app.alerts
     assert read_book(new).framework_id == DEPT and "2025" in book.app.alerts[-1]["prompt"]
+
+
+def test_shipped_target_workbooks_are_current(tmp_path):
+    from addin.service import export
+    shipped = Path(__file__).parents[1] / "workbook_template"
+    for fid, stem in ((DEPT, "部门整体支出绩效自评表"), (PROJ, "项目支出绩效自评表")):
+        for name, fresh in ((f"{stem}_目标表式_模板.xlsx", new_template(tmp_path / f"{fid}_t.xlsx", framework=fid)),
+                            (f"示例_{stem}_目标表式（虚构）.xlsx", make_sample(tmp_path / f"{fid}_s.xlsx", framework=fid))):
+            a, b = export(shipped / name), export(fresh)
+            a.pop("source"), b.pop("source")
+            assert a == b, f"{name} 过期：请用 jxzp new / jxzp sample --framework {fid} 重新生成"

@@ -285,10 +285,11 @@ def build_contract(fw: "Framework", sheets: Sheets | None = None) -> Contract:
     spec = getattr(fw, "target", None)
     if spec is not None:
         for g in spec.groups:
+            # the 绩效指标 sheet's group summary has its labels in column B (column A is the table's 序号)
             put(NameSpec(g.total_name, f"{g.name}·合计", Kind.TOTAL, False, spec.sheet, owner=g.id, anchor=g.name,
-                         anchor_col=1))
+                         anchor_col=2))
             put(NameSpec(g.weight_sum_name, f"{g.name}·三级指标分值合计", Kind.WEIGHT_SUM, False, spec.sheet,
-                         owner=g.id, anchor=g.name, anchor_col=1))
+                         owner=g.id, anchor=g.name, anchor_col=2))
     put(NameSpec(ADJ_TOTAL, "加减分合计", Kind.TOTAL, False, sh.adjust, anchor="加减分合计", anchor_col=1))
     put(NameSpec(TOTAL_SCORE, "总分", Kind.TOTAL, False, sh.summary, anchor="总分", anchor_col=1))
     put(NameSpec(GRADE, "等级", Kind.GRADE, False, sh.summary, anchor="等级", anchor_col=1))

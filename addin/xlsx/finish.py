@@ -44,7 +44,10 @@ def prepare(wb, fw: Framework) -> None:
         need = _fit_height([(c.value, width)], 13)
         if (ws.row_dimensions[c.row].height or 15) < need:
             ws.row_dimensions[c.row].height = need
-    for sheet, col_name, header_row in ((SHEET_PROJECTS, "p_name", 3), (SHEET_TEXT, "rpt_text", 3)):
+    tables = [(SHEET_PROJECTS, "p_name", ["p_name", "p_remark"]), (SHEET_TEXT, "rpt_text", ["rpt_text"])]
+    if fw.target is not None:  # the department's indicator rows
+        tables.append((fw.target.sheet, "t_name", ["t_level2", "t_name", "t_target", "t_actual", "t_reason"]))
+    for sheet, col_name, text_cols in tables:
         cells = name_cells(wb, col_name)
         if not cells or sheet not in wb.sheetnames:
             continue
@@ -53,7 +56,6 @@ def prepare(wb, fw: Framework) -> None:
         ws = wb[sheet]
         ws.print_area = f"A1:{get_column_letter(ws.max_column)}{last}"
         # rows as tall as their longest wrapped text (the template cannot know the text)
-        text_cols = [col_name] + (["p_remark"] if sheet == SHEET_PROJECTS else [])
         for tcn in text_cols:
             tcells = name_cells(wb, tcn)
             if not tcells:

@@ -15,6 +15,7 @@ from ..core.target import (TABLE_COLUMNS, column_name, group_total_formula, rati
 from . import styles as st
 
 _FORMATS = {"number": st.FMT_SCORE, "score": st.FMT_SCORE}
+GROUP_COL = 2  # the group summary's first column (its row labels; the contract's anchor column)
 
 
 def layout(fw) -> tuple[int, int, int]:
@@ -37,21 +38,22 @@ def build_target_sheet(b, fw) -> None:
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncol)
     ws.row_dimensions[2].height = 32
     # group totals
-    for i, lab in enumerate(("一级指标", "分值", "三级指标分值合计", "自评得分"), 1):
+    # one row per 一级 group, from column B (column A is the table's narrow 序号)
+    for i, lab in enumerate(("一级指标", "分值", "三级指标分值合计", "自评得分"), GROUP_COL):
         c = ws.cell(3, i, lab)
         c.font, c.fill, c.alignment, c.border = st.HEADER_FONT, st.HEADER_FILL, st.CENTER, st.BORDER
     r = 4
     for g in spec.groups:
-        ws.cell(r, 1, g.name)
-        ws.cell(r, 2, g.weight)
-        for col in (1, 2):
+        ws.cell(r, GROUP_COL, g.name)
+        ws.cell(r, GROUP_COL + 1, g.weight)
+        for col in (GROUP_COL, GROUP_COL + 1):
             b.style(ws.cell(r, col), center=True)
-        ws_ = ws.cell(r, 3, group_total_formula(g, "weight"))
+        ws_ = ws.cell(r, GROUP_COL + 2, group_total_formula(g, "weight"))
         b.style(ws_, calc=True, fmt=st.FMT_SCORE, center=True)
-        b.cell_name(g.weight_sum_name, ws, r, 3)
-        tot = ws.cell(r, 4, group_total_formula(g, "score"))
+        b.cell_name(g.weight_sum_name, ws, r, GROUP_COL + 2)
+        tot = ws.cell(r, GROUP_COL + 3, group_total_formula(g, "score"))
         b.style(tot, calc=True, fmt=st.FMT_SCORE, center=True)
-        b.cell_name(g.total_name, ws, r, 4)
+        b.cell_name(g.total_name, ws, r, GROUP_COL + 3)
         r += 1
     header, first, last = layout(fw)
     widths = [6] + [w for *_, w in TABLE_COLUMNS]

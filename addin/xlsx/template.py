@@ -261,7 +261,11 @@ class _Builder:
         cols = fw.project_columns
         ncol = len(cols) + 2
         self.title(ws, "项目清单", ncol)
-        ws.cell(2, 1, "每个项目一行。“设置绩效目标”“按时完成”请选“是”或“否”；绩效目标覆盖率和项目完成及时性据此计算。").font = st.NOTE_FONT
+        flags = "、".join(f"“{c.label}”" for c in cols if c.kind == "yesno")
+        note = "每个项目一行。" + (f"{flags}请选“是”或“否”。" if flags else "")
+        if fw.target is None:
+            note += "绩效目标覆盖率和项目完成及时性据此计算。"
+        ws.cell(2, 1, note).font = st.NOTE_FONT
         ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncol)
         labels = ["序号"] + [c.label for c in cols] + ["执行率"]
         self.header(ws, 3, labels, [6] + [c.width for c in cols] + [10])
@@ -494,8 +498,13 @@ class _Builder:
     def report_text(self) -> None:
         ws = self.wb.create_sheet(SHEET_TEXT)
         self.title(ws, "报告文字（每行一段，按章节顺序写入报告）", 5)
-        ws.cell(2, 1, "“章节”决定段落进入报告的位置；“类型”为“标题”的行按小标题排版。可写占位符，如 {年初预算}、"
-                      "{年初预算增长率|增减}，生成报告时换成表中数值（见“填表说明”）。“绩效分析”一章由各指标的自评得分和评分说明自动生成。").font = st.NOTE_FONT
+        if self.fw.target is None:
+            note = ("“章节”决定段落进入报告的位置；“类型”为“标题”的行按小标题排版。可写占位符，如 {年初预算}、"
+                    "{年初预算增长率|增减}，生成报告时换成表中数值（见“填表说明”）。“绩效分析”一章由各指标的自评得分和评分说明自动生成。")
+        else:
+            note = ("“章节”决定段落进入报告的位置；“类型”为“标题”的行按小标题排版。预算执行、绩效目标、各一级指标的完成情况和"
+                    "偏差原因由表格自动生成，这里写的段落跟在其后。可写占位符引用表中数值（见“填表说明”）。")
+        ws.cell(2, 1, note).font = st.NOTE_FONT
         ws.merge_cells("A2:E2")
         ws.row_dimensions[2].height = 30
         ws.cell(2, 1).alignment = st.WRAP
