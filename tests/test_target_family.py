@@ -191,6 +191,14 @@ def test_workbook_table_names_cover_whole_columns_and_cells_carry_cached_values(
     assert name_cells(cached, "total_score")[0].value == pytest.approx(97)
 
 
+def test_computed_columns_keep_their_formulas(samples, tmp_path):
+    p = _mutate(samples[DEPT], tmp_path, rows={("ratio", 0): 1, ("suggest", 3): None})
+    found = _codes(p)
+    wb = load_workbook(p)
+    assert found["T07.formula-overwritten"][0].cell == name_cells(wb, "t_ratio")[0].coordinate
+    assert found["T07.formula-missing"][0].cell == name_cells(wb, "t_suggest")[3].coordinate
+
+
 def test_rows_inserted_inside_the_table_are_read(samples, tmp_path):
     """Excel/WPS/LibreOffice extend a name when a row is inserted inside it; simulate that with openpyxl."""
     wb = load_workbook(samples[DEPT])
@@ -213,6 +221,9 @@ def test_rows_inserted_inside_the_table_are_read(samples, tmp_path):
     names = [r.row.get("name") for r in ev.rows if not r.row.is_empty]
     assert names[2] == "新增指标（插入行）" and len(names) == 10
     assert ev.rows[2].ratio == 0.5
+    # the inserted row has no formulas in 完成率/建议得分 (Excel copies none outside a ListObject): 校验 says so
+    codes = {f.code: f for f in validate(load_framework(DEPT), read_book(out)).findings}
+    assert codes["T07.formula-missing"].cell.endswith(str(row))
 
 
 def test_third_variant_is_a_file_and_nothing_else(tmp_path):

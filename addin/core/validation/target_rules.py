@@ -250,5 +250,31 @@ def check_conclusion(ctx: Context) -> Iterable[Finding]:
                        written=g.group(1), grade=ctx.ev.grade)
 
 
+@rule("T07.row-formulas", "绩效指标表的计算列", "完成率、建议得分两列保留模板公式（插入的行须从上一行复制公式）", codes={
+    "T07.formula-missing": (WARNING, "{table}第 {row} 行填了指标，但“{column}”没有公式（插入的行不会自动带公式）；"
+                                     "请从上一行复制该单元格。校验和报告按规则重新计算，不受影响"),
+    "T07.formula-overwritten": (ERROR, "{table}第 {row} 行的“{column}”是计算列，公式被改成了数值 {value}；请从上一行复制公式"),
+})
+def check_row_formulas(ctx: Context) -> Iterable[Finding]:
+    spec = ctx.fw.target
+    if spec is None or "indicators" not in ctx.contract.tables:
+        return
+    table = ctx.contract.tables["indicators"]
+    for col in ("ratio", "suggest"):
+        name = table.column(col)
+        label = ctx.contract.get(name).anchor if name in ctx.contract else col
+        cells = ctx.book.column(name) if name else []
+        for r in ctx.ev.rows:
+            i = r.row.index
+            if i >= len(cells) or cells[i].formula is not None:
+                continue
+            c = cells[i]
+            if not is_blank(c.value):
+                yield ctx.emit("T07.formula-overwritten", cell=c, name=name, actual=c.value, table=spec.sheet,
+                               row=i + 1, column=label, value=c.value)
+            elif r.row.computes:
+                yield ctx.emit("T07.formula-missing", cell=c, name=name, table=spec.sheet, row=i + 1, column=label)
+
+
 __all__ = ["check_row_scores", "check_row_values", "check_rows", "check_weights", "check_budget",
-           "check_conclusion"]
+           "check_conclusion", "check_row_formulas"]
