@@ -42,6 +42,7 @@ IND_HEADER = ("一级指标", "二级指标", "三级指标", "分值", "适用�
               "计算值", "建议得分", "自评得分", "评分说明")
 IND_WIDTHS = (10, 11, 16, 6, 7, 34, 34, 11, 8, 8, 48)
 AUTHOR = "jxzp"
+EXCEL_CALC_ID = 191029  # the calculation engine of Excel 2019/2021/365, as they write it
 CHART_NAME = "chart_groups"  # 汇总 table the chart plots; found by name when the chart is re-added
 
 
@@ -571,7 +572,11 @@ class _Builder:
         self.results()
         self.meta()
         self.wb.active = 1  # open on 基本信息
-        self.wb.calculation.fullCalcOnLoad = True  # Excel recomputes the UDF cells on opening
+        # Excel on open: keep the cached values jxzp computed with the core (docs/spreadsheet-programs.md).
+        # openpyxl's default calcId (Excel 2007) would make every newer Excel recalculate fully on
+        # open — start Python for each UDF cell, then ask to save an unchanged file on closing.
+        self.wb.calculation.calcId = EXCEL_CALC_ID
+        self.wb.calculation.fullCalcOnLoad = False
         return self.wb
 
 
