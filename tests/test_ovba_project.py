@@ -276,16 +276,16 @@ def test_dir_stream_records(project_bin: bytes) -> None:
     ole = olefile.OleFileIO(project_bin)
     records = parse_dir(decompress(ole.openstream("VBA/dir").read()))
     ids = [r for r, _ in records]
-    payload = dict(records[:14])  # project information block has unique ids
+    payload = dict(records[:15])  # project information block has unique ids
 
-    assert ids[:14] == [0x01, 0x02, 0x14, 0x03, 0x04, 0x05, 0x40, 0x06, 0x3D, 0x07, 0x08, 0x09, 0x0C, 0x3C]
+    assert ids[:15] == [0x01, 0x4A, 0x02, 0x14, 0x03, 0x04, 0x05, 0x40, 0x06, 0x3D, 0x07, 0x08, 0x09, 0x0C, 0x3C]
     assert struct.unpack("<I", payload[0x01])[0] == 3  # Win64, as xlwings.xlam
     assert struct.unpack("<I", payload[0x02])[0] == 0x409
     assert struct.unpack("<I", payload[0x14])[0] == 0x409
     assert struct.unpack("<H", payload[0x03])[0] == 1252
     assert payload[0x04] == b"jxzp"
 
-    refs = records[14:22]
+    refs = records[15:23]
     assert [r for r, _ in refs] == [0x16, 0x3E, 0x0D, 0x16, 0x3E, 0x0D] + [0x0F, 0x13]
     assert refs[0][1] == b"stdole" and refs[1][1] == "stdole".encode("utf-16-le")
     assert refs[3][1] == b"Office" and refs[4][1] == "Office".encode("utf-16-le")
@@ -296,7 +296,7 @@ def test_dir_stream_records(project_bin: bytes) -> None:
     assert b"{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}" in refs[5][1]  # Office (IRibbonControl)
     assert struct.unpack("<H", refs[6][1])[0] == 4  # module count
 
-    module_records = records[22:-1]
+    module_records = records[23:-1]
     assert records[-1] == (0x10, b"")
     per_module = [module_records[i : i + 11] for i in range(0, len(module_records), 11)]
     assert len(per_module) == 4
@@ -325,8 +325,9 @@ def test_references_mirror_xlwings_addin(project_bin: bytes) -> None:
         return records[start:end]
 
     assert references(ours) == references(theirs)
-    # Same project information layout (values like the name and version differ).
-    assert [r for r, _ in ours[:14]] == [r for r, _ in theirs[:14]]
+    # Same project information layout (values like the name and version differ), plus the
+    # PROJECTCOMPATVERSION record Excel itself writes (xlwings' files are built without Excel)
+    assert [r for r, _ in ours[:15] if r != 0x4A] == [r for r, _ in theirs[:14]]
 
 
 @needs_xlwings
@@ -500,7 +501,7 @@ def test_codepage_936_roundtrip() -> None:
     modules = olevba_modules(data)
     assert modules["Tax"][1] == 'Attribute VB_Name = "Tax"\r\n' + source
     dir_records = parse_dir(decompress(olefile.OleFileIO(data).openstream("VBA/dir").read()))
-    assert dict(dir_records[:5])[0x03] == struct.pack("<H", 936)
+    assert dict(dir_records[:6])[0x03] == struct.pack("<H", 936)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -562,3 +563,12 @@ def test_bom_is_dropped_and_bytes_source_rejected() -> None:
     )
     with pytest.raises(TypeError, match="source must be str"):
         VbaModule("M", "std", b"Sub A()")  # type: ignore[arg-type]
+
+
+def test_dir_stream_carries_projectcompatversion_after_syskind() -> None:
+    """MS-OVBA 2.3.4.2.1.2: Id 0x004A, Size 4, between PROJECTSYSKIND and PROJECTLCID, as Excel writes it."""
+    data = build_vba_project("Proj", [VbaModule("M", "std", "Sub A()\r\nEnd Sub\r\n")])
+    records = parse_dir(decompress(olefile.OleFileIO(data).openstream("VBA/dir").read()))
+    assert [r for r, _ in records[:4]] == [0x0001, 0x004A, 0x0002, 0x0014]
+    assert records[1][1] == struct.pack("<I", 5)
+    assert "Sub A()" in olevba_modules(data)["M"][1]  # an independent reader still walks the stream

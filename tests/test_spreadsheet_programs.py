@@ -98,3 +98,38 @@ def test_computed_formulas_are_the_ones_written(template_path, fw):
     for name, formula in computed_formulas(fw).items():
         dest = list(wb.defined_names[name].destinations)[0]
         assert wb[dest[0]][dest[1].replace("$", "")].value == formula, name
+
+
+def test_data_validation_texts_stay_within_excel_limits(fw, tmp_path):
+    from addin.core.framework import available_frameworks, load_framework
+    from addin.service import new_template
+
+    for ident in available_frameworks():
+        path = new_template(tmp_path / f"{ident}.xlsx", framework=ident)
+        wb = load_workbook(path)
+        n = 0
+        for ws in wb.worksheets:
+            for dv in ws.data_validations.dataValidation:
+                n += 1
+                assert len(dv.errorTitle or "") <= 32 and len(dv.promptTitle or "") <= 32, (ident, ws.title)
+                assert len(dv.error or "") <= 225 and len(dv.prompt or "") <= 255, (ident, ws.title, dv.error)
+        assert n > 10 and load_framework(ident)
+
+
+@pytest.mark.parametrize("edit, where", [
+    (("help = \"本年度部门年初预算数\"", "help = \"" + "很长的说明" * 60 + "\""), "help（输入提示）"),
+    (("name = \"预算编制合理性\"", "name = \"" + "预算编制合理性" * 40 + "\""), "name（出错提示）"),
+])
+def test_frameworks_check_refuses_texts_excel_would_cut(tmp_path, edit, where):
+    import subprocess
+    import sys
+
+    from addin.core.framework import FRAMEWORK_DIR
+
+    text = (FRAMEWORK_DIR / "gd_county_2022.toml").read_text(encoding="utf-8")
+    assert edit[0] in text
+    bad = tmp_path / "long.toml"
+    bad.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "addin.cli", "frameworks", "--check", str(bad)], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2 and where in r.stderr and "上限" in r.stderr, r.stderr

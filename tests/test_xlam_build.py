@@ -71,7 +71,7 @@ def test_every_module_roundtrips_byte_exactly_through_olevba(xlam, modules):
     found = _olevba_modules(xlam, "jxzp.xlam")  # olevba opens the zip and finds the project itself
     assert list(found) == [m.name for m in modules]
     assert [m.name for m in modules] == ["ThisWorkbook", "Sheet1", "xlwings", "JxzpRibbon", "xlwings_udfs",
-                                         "Dictionary"]
+                                         "JxzpHelp", "Dictionary"]
     ext = {"std": ".bas", "class": ".cls", "document": ".cls"}
     for m in modules:
         filename, code = found[m.name]
@@ -92,7 +92,8 @@ def test_olevba_command_line_decodes_the_add_in_without_complaints(xlam, tmp_pat
     assert not re.search(r"^(ERROR|WARNING|CRITICAL)\s", log, flags=re.MULTILINE)
     assert "VBA Stomping" not in log  # source and (absent) p-code cannot disagree
     assert re.findall(r"^VBA MACRO (\S+)", proc.stdout, flags=re.MULTILINE) == [
-        "ThisWorkbook.cls", "Sheet1.cls", "xlwings.bas", "JxzpRibbon.bas", "xlwings_udfs.bas", "Dictionary.cls"]
+        "ThisWorkbook.cls", "Sheet1.cls", "xlwings.bas", "JxzpRibbon.bas", "xlwings_udfs.bas", "JxzpHelp.bas",
+        "Dictionary.cls"]
 
 
 def test_container_reads_cleanly_with_olefile(parts, modules):
@@ -355,3 +356,36 @@ def test_wrong_xlwings_version_is_refused(monkeypatch):
     monkeypatch.setattr(xlwings, "__version__", "0.30.0")
     with pytest.raises(Exception, match="0.30.0"):
         build.build_addin()
+
+
+# ------------------------------------------------------------------ audit details (issue 12)
+def _decode_u(expr: str) -> str:
+    hexed = re.fullmatch(r'U\("([0-9A-F]*)"\)', expr).group(1)
+    return "".join(chr(int(hexed[i:i + 4], 16)) for i in range(0, len(hexed), 4))
+
+
+def test_function_wizard_help_is_registered_for_every_udf(xlam):
+    """What xlwings' Import Functions registers (Application.MacroOptions), done by the add-in on open."""
+    found = _olevba_modules(xlam, "jxzp.xlam")
+    text = found["JxzpHelp"][1]
+    assert "JxzpHelp.JxzpRegisterHelp" in found["ThisWorkbook"][1] and "Workbook_Open" in found["ThisWorkbook"][1]
+    assert text.isascii() and max(len(ln) for ln in text.splitlines()) <= 1023  # any code page; VBA's line limit
+    calls = re.findall(r"Application\.MacroOptions Macro:=\"'\" & ThisWorkbook\.Name & \"'!(\w+)\", "
+                       r"Description:=(U\(\"\w*\"\)), Category:=(U\(\"\w*\"\)), _\s*ArgumentDescriptions:=Array\((.*)\)\r?$",
+                       text, flags=re.M)
+    assert {c[0] for c in calls} == TEMPLATE_UDFS
+    for name, desc, cat, args in calls:
+        meta = getattr(addin.udfs, name).__jxzp_udf__
+        assert _decode_u(desc) == meta["doc"] and _decode_u(cat) == "绩效自评"
+        helps = [_decode_u(a.strip()) for a in re.findall(r'U\("\w*"\)', args)]
+        assert helps == [h for _, h in meta["args"]] and all(len(h) <= 255 for h in helps)
+    assert text.count("#If VBA7 Then") == len(calls)  # ArgumentDescriptions needs Excel 2010+
+
+
+def test_add_in_package_carries_a_theme(parts):
+    theme = ET.fromstring(parts["xl/theme/theme1.xml"])
+    assert theme.tag == "{http://schemas.openxmlformats.org/drawingml/2006/main}theme"
+    ct = parts["[Content_Types].xml"].decode()
+    assert '<Override PartName="/xl/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>' in ct
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    assert 'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme" Target="theme/theme1.xml"' in rels

@@ -110,3 +110,18 @@ def test_interpreter_prefers_pythonw(tmp_path, monkeypatch):
     assert install.interpreter() == exe
     (tmp_path / "pythonw.exe").write_bytes(b"")
     assert install.interpreter() == tmp_path / "pythonw.exe"
+
+
+def test_install_warns_about_a_non_ascii_python_path(tmp_path, monkeypatch, capsys):
+    env = tmp_path / "张三" / "venv"
+    exe = env / "Scripts" / "pythonw.exe"
+    exe.parent.mkdir(parents=True)
+    exe.write_bytes(b"")
+    (env / DLL).write_bytes(b"")
+    monkeypatch.setattr(install, "is_windows", lambda: True)
+    monkeypatch.setattr(install, "interpreter", lambda: exe)
+    monkeypatch.setenv("APPDATA", str(tmp_path / "AppData" / "Roaming"))
+    assert main(["install-addin"]) == 0  # installed all the same: it may work on a Chinese code page
+    out = capsys.readouterr().out
+    assert "警告" in out and "张三" in out and "英文字母" in out
+    assert install.non_ascii_warning(Path(r"C:\Python311\pythonw.exe")) is None

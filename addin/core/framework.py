@@ -616,6 +616,10 @@ def parse_framework(data: dict, path: Path) -> Framework:
             ctx.err("level1", f"工作表名“{s}”重复或与固定工作表重名")
         if len(s) > 31 or re.search(r"[\[\]:*?/\\']", s):
             ctx.err("level1", f"工作表名“{s}”不符合 Excel 规则（≤31 字符，不含 []:*?/\\'）")
+    from .dv_text import problems as dv_problems  # noqa: PLC0415
+
+    for where, msg in dv_problems(fields, indicators, adjustments):
+        ctx.err(where, msg)
 
     ctx.raise_if_any()
     return Framework(

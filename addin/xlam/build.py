@@ -18,7 +18,7 @@ from ..core.errors import InputError
 from . import package
 from .ovba import VbaModule, build_vba_project
 from .udf_wrappers import MODULE_NAME as UDF_VBA_MODULE
-from .udf_wrappers import UDF_PYTHON_MODULE, udf_functions, wrapper_source
+from .udf_wrappers import HELP_MODULE_NAME, UDF_PYTHON_MODULE, help_module_source, udf_functions, wrapper_source
 
 PROJECT_NAME = "jxzp"  # VBA project name = xlwings PROJECT_NAME: config sheet jxzp.conf, %USERPROFILE%\.jxzp
 CONFIG_SHEET = f"{PROJECT_NAME}.conf"
@@ -118,6 +118,7 @@ def vba_modules() -> list[VbaModule]:
         VbaModule("xlwings", "std", xlwings_module_source()),
         *ours[2:],
         VbaModule(UDF_VBA_MODULE, "std", wrapper_source()),
+        VbaModule(HELP_MODULE_NAME, "std", help_module_source()),
         VbaModule("Dictionary", "class", xlwings_dictionary_source()),
     ]
 

@@ -50,6 +50,23 @@ def interpreter() -> Path:
     return windowless if windowless.is_file() else exe
 
 
+def non_ascii_warning(python: Path) -> str | None:
+    """A warning when the interpreter's path is not plain ASCII (e.g. C:\\Users\\张三\\...).
+
+    xlwings starts its UDF server through cmd.exe and COM with that path; with characters
+    outside the system code page the start fails and every jxzp function stays on its
+    native fallback. An ASCII folder avoids it.
+    """
+    text = str(python)
+    if text.isascii():
+        return None
+    odd = "".join(dict.fromkeys(ch for ch in text if not ch.isascii()))
+    return (f"警告：Python 的路径含有非英文字符（{odd}）：{text}\n"
+            "xlwings 用这个路径启动 Python 时可能失败（例如 Windows 用户名是中文），加载项的函数将无法启动，"
+            "表格只能用普通公式计算。建议把 Python 安装到只含英文字母和数字的文件夹（如 C:\\Python311 或 "
+            "C:\\jxzp\\venv），在那里重新 pip install jxzp，再运行 jxzp install-addin。")
+
+
 def find_xlwings_dll(python: Path) -> Path:
     """The xlwings DLL where the add-in's VBA looks: next to python, or one folder up (venv)."""
     import xlwings  # noqa: PLC0415
@@ -100,6 +117,9 @@ def install(addin: str | None, say) -> Path:
         raise OutputError(f"{e.message}\n如果 Excel 正在运行，请先退出 Excel（包括后台的 Excel 进程）再安装") from None
     say(f"已安装 Excel 加载项：{target}")
     say(f"Python：{python}")
+    warning = non_ascii_warning(python)
+    if warning:
+        say(warning)
     say(f"xlwings {XLWINGS_VERSION}：{dll}")
     say("请重新启动 Excel，功能区会出现“绩效自评”选项卡。")
     say("XLSTART 是 Excel 默认的受信任位置；如果选项卡没有出现，请看 README“在 Excel 中安装”中的信任中心说明。")
@@ -118,7 +138,7 @@ def remove(say) -> int:
     except OSError as e:
         raise OutputError(f"无法删除 {target}：{e.strerror or e}") from None
     say(f"已卸载 Excel 加载项：{target}")
-    say("重新启动 Excel 后“绩效自评”选项卡消失。已有的自评表中的函数将显示 #NAME?，重新安装后恢复。")
+    say("重新启动 Excel 后“绩效自评”选项卡消失。已有的自评表改用公式中的普通函数计算，数字不变；重新安装后恢复用加载项计算。")
     return EXIT_OK
 
 

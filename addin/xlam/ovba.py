@@ -31,6 +31,9 @@ MODULE_KINDS = ("std", "class", "document")
 # quickstart add-ins Win32; without compiled code either loads on both.
 _SYS_KIND_WIN64 = 0x00000003
 _LCID_EN_US = 0x0409
+# PROJECTCOMPATVERSION (MS-OVBA 2.3.4.2.1.2, Id 0x004A, optional): Excel 2010+ writes it after
+# PROJECTSYSKIND; xlwings' quickstart.xlsm, last saved by Excel, carries CompatVersion 5.
+_COMPAT_VERSION = 0x00000005
 # PROJECTVERSION is free-form (Excel stores a counter); any fixed value will do.
 _PROJECT_VERSION = (1, 0)
 _COOKIE = 0xFFFF  # MS-OVBA: PROJECTCOOKIE/MODULECOOKIE "MUST be 0xFFFF on write"
@@ -258,6 +261,7 @@ def _dir_stream(project_name: str, modules: Sequence[VbaModule], codepage: int, 
     out = bytearray()
     # PROJECTINFORMATION (2.3.4.2.1)
     out += _record(0x0001, struct.pack("<I", _SYS_KIND_WIN64))
+    out += _record(0x004A, struct.pack("<I", _COMPAT_VERSION))
     out += _record(0x0002, struct.pack("<I", _LCID_EN_US))
     out += _record(0x0014, struct.pack("<I", _LCID_EN_US))
     out += _record(0x0003, struct.pack("<H", codepage))

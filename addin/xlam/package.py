@@ -23,6 +23,7 @@ WORKBOOK_PART = "xl/workbook.xml"
 CONFIG_SHEET_PART = "xl/worksheets/sheet1.xml"
 VBA_PART = "xl/vbaProject.bin"
 CUSTOM_UI_PART = "customUI/customUI14.xml"
+THEME_PART = "xl/theme/theme1.xml"
 CONFIG_SHEET_CODENAME = "Sheet1"  # must match the document module macros/Sheet1.cls
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -33,6 +34,8 @@ REL_CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadat
 REL_EXTENDED = NS_REL_DOC + "/extended-properties"
 REL_WORKSHEET = NS_REL_DOC + "/worksheet"
 REL_STYLES = NS_REL_DOC + "/styles"
+REL_THEME = NS_REL_DOC + "/theme"
+CT_THEME = "application/vnd.openxmlformats-officedocument.theme+xml"
 REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 REL_CUSTOM_UI14 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 CT_ADDIN = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
@@ -56,6 +59,7 @@ def _content_types(workbook_type: str) -> str:
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
         '<Override PartName="/xl/styles.xml" '
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        f'<Override PartName="/{THEME_PART}" ContentType="{CT_THEME}"/>'
         f'<Override PartName="/{VBA_PART}" ContentType="{CT_VBA}"/>'
         '<Override PartName="/docProps/core.xml" '
         'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
@@ -97,6 +101,7 @@ def _workbook_rels() -> str:
         f'<Relationship Id="rId1" Type="{REL_WORKSHEET}" Target="worksheets/sheet1.xml"/>'
         f'<Relationship Id="rId2" Type="{REL_STYLES}" Target="styles.xml"/>'
         f'<Relationship Id="rId3" Type="{REL_VBA}" Target="vbaProject.bin"/>'
+        f'<Relationship Id="rId4" Type="{REL_THEME}" Target="theme/theme1.xml"/>'
         "</Relationships>"
     )
 
@@ -113,6 +118,13 @@ _STYLES = (
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
+
+
+def _theme() -> bytes:
+    """The Office theme every workbook Excel saves carries (colours and fonts the styles refer to)."""
+    from openpyxl.writer.theme import theme_xml  # noqa: PLC0415 - a fixed text, the same in every build
+
+    return theme_xml.encode("utf-8")
 
 
 def _cell(ref: str, value: str | bool) -> str:
@@ -203,6 +215,7 @@ def build_package(*, vba_project: bytes, custom_ui: bytes, config: Sequence[tupl
         ("xl/_rels/workbook.xml.rels", _workbook_rels().encode()),
         (CONFIG_SHEET_PART, config_sheet_xml(config).encode()),
         ("xl/styles.xml", _STYLES.encode()),
+        (THEME_PART, _theme()),
         (VBA_PART, vba_project),
         (CUSTOM_UI_PART, custom_ui),
     ]

@@ -113,3 +113,61 @@ def wrapper_source(module: types.ModuleType | None = None) -> str:
     out.write(_HEADER)
     xlu.generate_vba_wrapper(UDF_PYTHON_MODULE, namespace, out, _AddinWorkbook())
     return out.getvalue()
+
+
+HELP_MODULE_NAME = "JxzpHelp"
+HELP_MAX = 255  # Application.MacroOptions truncates descriptions there (xlwings cuts at 255 too)
+
+
+def _vba_text(text: str) -> str:
+    """A VBA expression for any Unicode text: U("652F51FA") — code-page independent."""
+    units = text.encode("utf-16-le")
+    hexed = "".join(f"{int.from_bytes(units[i:i + 2], 'little'):04X}" for i in range(0, len(units), 2))
+    return f'U("{hexed}")'
+
+
+def help_module_source(module: types.ModuleType | None = None) -> str:
+    """The JxzpHelp VBA module: Chinese descriptions and argument help for Excel's function wizard.
+
+    xlwings registers them with Application.MacroOptions when "Import Functions" runs inside
+    Excel; a built add-in never runs that, so ThisWorkbook's Workbook_Open calls this module.
+    Text is stored as UTF-16 code units, so it reads right whatever the Windows language.
+    """
+    lines = [
+        f'Attribute VB_Name = "{HELP_MODULE_NAME}"',
+        "' Generated from addin/udfs.py by addin/xlam/udf_wrappers.py - do not edit.",
+        "' The function wizard's descriptions of the jxzp functions (what xlwings' Import Functions",
+        "' registers). Pure VBA, errors ignored: nothing here can stop the add-in from loading.",
+        "Option Explicit",
+        "",
+        "Private Function U(ByVal hexed As String) As String",
+        "    Dim i As Long",
+        "    For i = 1 To Len(hexed) Step 4",
+        '        U = U & ChrW(CLng("&H" & Mid$(hexed, i, 4)))',
+        "    Next i",
+        "End Function",
+        "",
+        "Public Sub JxzpRegisterHelp()",
+        "    On Error Resume Next",
+        "    Dim wasSaved As Boolean",
+        "    wasSaved = ThisWorkbook.Saved",
+    ]
+    for name, f in udf_functions(module).items():
+        meta = f.__jxzp_udf__
+        macro = f"\"'\" & ThisWorkbook.Name & \"'!{name}\""
+        desc, cat = _vba_text(meta["doc"][:HELP_MAX]), _vba_text(meta["category"])
+        args = ", ".join(_vba_text(h[:HELP_MAX]) for _, h in meta["args"])
+        lines += [
+            "#If VBA7 Then",
+            f"    Application.MacroOptions Macro:={macro}, Description:={desc}, Category:={cat}, _",
+            f"        ArgumentDescriptions:=Array({args})",
+            "#Else",
+            f"    Application.MacroOptions Macro:={macro}, Description:={desc}, Category:={cat}",
+            "#End If",
+        ]
+    lines += [
+        "    ThisWorkbook.Saved = wasSaved  ' registering is not a change to save",
+        "End Sub",
+        "",
+    ]
+    return "\n".join(lines)

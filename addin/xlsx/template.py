@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..core.chapters import DEFAULT_TEXT, PARAGRAPH_KINDS, chapter_keys
 from ..core.framework import Framework, Indicator
 from ..core.formulas import adj_total_formula, grade_formula, max_formula, suggest_formula, total_formula
-from ..core import native
+from ..core import dv_text, native
 from ..core.metrics import excel_formula, guarded_call
 from ..core.model import META_FRAMEWORK, META_VERSION, TEMPLATE_VERSION
 from ..core.placeholders import Placeholders
@@ -233,27 +233,23 @@ class _Builder:
         self.protect(ws)
 
     def _field_validation(self, ws, f, ref: str) -> None:
-        label = f.label
+        if f.kind not in dv_text.FIELD_ERRORS:
+            return
         if f.kind == "amount":
             d = self.dv(ws, type="decimal", operator="between", formula1="0", formula2="10000000000000")
-            d.error = f"“{label}”须为不小于 0 的金额（元），请只填数字。"
         elif f.kind == "count":
             d = self.dv(ws, type="whole", operator="between", formula1="0", formula2="1000000")
-            d.error = f"“{label}”须为不小于 0 的整数。"
         elif f.kind == "rate":
             d = self.dv(ws, type="decimal", operator="between", formula1="0", formula2="10")
-            d.error = f"“{label}”须为比率，如 92.31% 或 0.9231（不要填 92.31）。"
         elif f.kind == "year":
             d = self.dv(ws, type="whole", operator="between", formula1="2000", formula2="2100")
-            d.error = f"“{label}”须为四位年份，如 2022。"
-        elif f.kind == "yesno":
-            d = self.dv(ws, type="list", formula1='"是,否"')
-            d.error = f"“{label}”请从下拉列表选择“是”或“否”。"
         else:
-            return
+            d = self.dv(ws, type="list", formula1='"是,否"')
+        d.error = dv_text.fit(dv_text.FIELD_ERRORS[f.kind].format(label=f.label), dv_text.ERROR_MAX)
         d.errorTitle = "输入有误"
         if f.help:
-            d.promptTitle, d.prompt = label[:32], f.help[:255]
+            d.promptTitle = dv_text.fit(f.label, dv_text.TITLE_MAX)
+            d.prompt = dv_text.fit(f.help, dv_text.PROMPT_MAX)
         d.add(ref)
 
     def projects(self) -> None:
@@ -379,7 +375,7 @@ class _Builder:
         self.cell_name(ind.score_name, ws, r, 10)
         d = self.dv(ws, type="decimal", operator="between", formula1="0", formula2=ind.max_name)
         d.errorTitle = "得分超出范围"
-        d.error = f"“{ind.name}”的自评得分须在 0 到适用分值之间。"
+        d.error = dv_text.fit(dv_text.SCORE_ERROR.format(name=ind.name), dv_text.ERROR_MAX)
         d.add(f"J{r}")
         ws.conditional_formatting.add(
             f"J{r}", CellIsRule(operator="greaterThan", formula=[ind.max_name],
@@ -413,7 +409,7 @@ class _Builder:
             self.cell_name(adj.score_name, ws, r, 5)
             d = self.dv(ws, type="decimal", operator="between", formula1="0", formula2=str(adj.max))
             d.errorTitle = "得分超出范围"
-            d.error = f"“{adj.name}”须在 0 到 {adj.max:g} 之间（减分项填正数，表示减去的分数）。"
+            d.error = dv_text.fit(dv_text.ADJUSTMENT_ERROR.format(name=adj.name, max=adj.max), dv_text.ERROR_MAX)
             d.add(f"E{r}")
             n = ws.cell(r, 6)
             self.style(n, input_=True)
