@@ -258,17 +258,33 @@ def test_csv_output_and_exit_codes(sample_path, tmp_path):
 
 
 # ---------------------------------------------------------------- every framework family
-@pytest.mark.parametrize("framework", available_frameworks())
-def test_every_framework_family_is_reviewed(framework, tmp_path):
-    folder = tmp_path / framework
+def test_both_families_in_one_run(tmp_path):
+    """Every bundled framework's sample (county table, national target tables) in one folder."""
+    folder = tmp_path / "两类表"
     folder.mkdir()
-    new_template(folder / "空白.xlsx", framework=framework, year=2023, department="测试部门")
-    with review_folder(folder, jobs=1) as run:
-        (r,) = run.rows
-    assert r.status in (OK, HAS_ERRORS) and r.framework == framework, r.reason
-    assert r.department == "测试部门" and r.year == 2023
-    v = json.loads(jxzp("validate", folder / "空白.xlsx", "--json").out)["summary"]
-    assert (r.errors, r.warnings, r.infos) == (v["错误"], v["警告"], v["提示"])
+    for ident in available_frameworks():
+        assert jxzp("sample", "--framework", ident, "-o", folder / f"{ident}.xlsx").code == 0
+    new_template(folder / "空白.xlsx", framework=available_frameworks()[-1], year=2023, department="测试部门")
+    with review_folder(folder, jobs=2) as run:
+        rows = {run.shown(r): r for r in run.rows}
+        findings = {}
+        for i, f in run.findings():
+            findings.setdefault(run.rows[i].path, []).append(f)
+        assert len(rows) == len(available_frameworks()) + 1
+        for name, r in rows.items():
+            assert r.status in (OK, HAS_ERRORS), r.reason
+            v = json.loads(jxzp("validate", folder / name, "--json").out)
+            assert (r.errors, r.warnings, r.infos) == (v["summary"]["错误"], v["summary"]["警告"], v["summary"]["提示"])
+            assert sorted(f[2] for f in findings.get(r.path, [])) == sorted(x["code"] for x in v["findings"])
+            assert r.total == v["totals"]["total"]
+            assert r.rates and any(x is not None for x in r.rates.values()) or name == "空白.xlsx"
+        assert rows["空白.xlsx"].department == "测试部门" and rows["空白.xlsx"].year == 2023
+        assert {r.framework for r in rows.values()} == set(available_frameworks())
+        assert "预算执行率" in rows["national_dept_target.xlsx"].rates
+        assert "决算支出率" in rows["gd_county_2022.xlsx"].rates
+        out = write_workbook(run, tmp_path / "汇总.xlsx")
+    head = [c.value for c in openpyxl.load_workbook(out)["汇总"][2]]
+    assert {"决算支出率", "预算执行率"} <= set(head)
 
 
 # ---------------------------------------------------------------- pandas only here

@@ -59,6 +59,7 @@ class ProgressLine:
             self.stream.write(line + " " * pad)
             if final:
                 self.stream.write("\n")
+                self.width = 0
         else:
             self.stream.write(f"复核进度 {text}\n")
         self.stream.flush()

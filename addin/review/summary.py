@@ -231,7 +231,7 @@ def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path, with_links: bo
     df = summary_frame(run)
     rates = rate_labels(run)
     cols = list(df.columns)
-    widths(ws, [6, 36, 26, 8, 20, 8, 6, 6, 6, 6] + [12] * len(rates) + [12, 8, 60])
+    widths(ws, [6, 36, 26, 8, 30, 8, 6, 6, 6, 6] + [12] * len(rates) + [12, 8, 60])
     ws.freeze_panes = "C3" if not partial else "C4"
     ws.append([cell(ws, title, font=title_font)])
     if partial:
