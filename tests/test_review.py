@@ -184,12 +184,12 @@ def test_hanging_crashing_and_memory_hungry_workers_are_replaced(sample_path, tm
     for n in names:
         (folder / n).write_bytes(sample_path.read_bytes())
     sys.path.insert(0, str(TESTS))  # workers import the task module from the same path
-    with review_folder(folder, jobs=2, timeout=3, memory_mb=600, task="review_tasks:misbehave") as run:
+    with review_folder(folder, jobs=2, timeout=3, memory_mb=1200, task="review_tasks:misbehave") as run:
         got = {run.shown(r): r for r in run.rows}
     assert set(got) == set(names) and not run.partial
     assert got["hang.xlsx"].status == UNREADABLE and "超过 3 秒" in got["hang.xlsx"].reason
     assert got["crash.xlsx"].status == UNREADABLE and "SIGSEGV" in got["crash.xlsx"].reason
-    assert got["hog.xlsx"].status == UNREADABLE and "600 MB" in got["hog.xlsx"].reason
+    assert got["hog.xlsx"].status == UNREADABLE and "1200 MB" in got["hog.xlsx"].reason
     good = [r for n, r in got.items() if n[0] in "ab"]
     assert len(good) == 11 and {r.status for r in good} == {HAS_ERRORS}
     assert len({(r.errors, r.warnings, r.infos, r.total) for r in good}) == 1

@@ -91,10 +91,11 @@ def run_review(a, say: Callable[[str], None], err: Callable[[str], None]) -> int
     from .run import review_folder  # noqa: PLC0415
 
     folder = Path(a.folder)
-    try:
-        import pandas  # noqa: F401, PLC0415 - checked first: not worth a run that cannot be summarised
-    except ImportError:
-        raise InputError("批量复核需要 pandas，请先安装：pip install \"jxzp[review]\"（或 pip install pandas）") from None
+    import importlib.util  # noqa: PLC0415
+
+    # checked first (not imported: the workers are forked from here): no run that cannot be summarised
+    if importlib.util.find_spec("pandas") is None:
+        raise InputError("批量复核需要 pandas，请先安装：pip install \"jxzp[review]\"（或 pip install pandas）")
     if a.jobs is not None and a.jobs < 1:
         raise InputError("--jobs 应为正整数")
     out = None
