@@ -169,8 +169,11 @@ class _Builder:
                                        ppr_extra=[ind, el("w:jc", val=align)]))
 
     # ---- chapters from 报告文字
+    def chapter_keys(self) -> list[str]:
+        return [c.key for c in CHAPTERS]
+
     def text_rows(self) -> dict[str, list[tuple[int, str, object]]]:
-        keys = {c.key for c in CHAPTERS}
+        keys = self.chapter_keys()
         out: dict[str, list[tuple[int, str, object]]] = {k: [] for k in keys}
         t = self.ev.contract.table("report_text")
         rows = table_rows(self.ev.book, tuple(t.column(r) for r in ("chapter", "kind", "text")))

@@ -65,22 +65,8 @@ class TargetBuilder(_Builder):
             return None
 
     # ---- chapters
-    def text_rows(self) -> dict[str, list]:
-        keys = [c.key for c in self.fw.report_outline]
-        out: dict[str, list] = {k: [] for k in keys}
-        from addin.core.interchange import table_rows  # noqa: PLC0415
-
-        t = self.ev.contract.table("report_text")
-        rows = table_rows(self.ev.book, tuple(t.column(r) for r in ("chapter", "kind", "text")))
-        for i, (chapter, kind, text) in enumerate(rows, 1):
-            if is_blank(text):
-                continue
-            key = clean_text(chapter).strip()
-            if key not in out:
-                self.warnings.append(f"报告文字第 {i} 行：章节“{key}”不是报告的章节，未写入报告")
-                continue
-            out[key].append((i, clean_text(kind).strip() or "正文", text))
-        return out
+    def chapter_keys(self) -> list[str]:
+        return [c.key for c in self.fw.report_outline]
 
     def outline_chapter(self, ch, rows: list) -> None:
         self.open_headings(ch.headings)
@@ -219,21 +205,19 @@ class TargetBuilder(_Builder):
             self.para(line)
         return bool(lines)
 
-    def block_problems(self) -> bool:
-        lines = self.text_of("存在问题")
+    def _titled_field(self, label: str, title: str) -> bool:
+        lines = self.text_of(label)
         if lines:
-            self.para("（一）存在问题", keep_next=True)
+            self.para(title, keep_next=True)
             for line in lines:
                 self.para(line)
         return bool(lines)
 
+    def block_problems(self) -> bool:
+        return self._titled_field("存在问题", "（一）存在问题")
+
     def block_measures(self) -> bool:
-        lines = self.text_of("改进措施")
-        if lines:
-            self.para("（二）改进措施", keep_next=True)
-            for line in lines:
-                self.para(line)
-        return bool(lines)
+        return self._titled_field("改进措施", "（二）改进措施")
 
     # ---- the attached table in the official layout
     def attachment(self) -> None:
