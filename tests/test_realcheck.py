@@ -297,3 +297,34 @@ def test_self_score_stated_in_a_note_or_the_report(run):
     note = _codes(res, "R08.text-mismatch", "n_budget_rationality", ERROR)
     assert note and "4 分" in note[0].message and "5" in note[0].message and "{" not in note[0].message
     assert _codes(res, "R08.text-total-contradiction", "rpt_text", ERROR)
+
+
+def test_stated_growth_and_change_are_compared_with_the_workbook(run):
+    rows = ["2022 年年初预算为 3,491,995 元，与上年度相比，年初预算增长 20%。",   # 15.99% in the sheet
+            "年初预算比上年增加 50 万元。"]                                        # 48.13 万元 in the sheet
+    res = run(tables=_with_report(rows))
+    g = _codes(res, "R08.text-growth-mismatch", "rpt_text", ERROR)
+    c = _codes(res, "R08.text-change-mismatch", "rpt_text", ERROR)
+    assert g and "15.99%" in g[0].message
+    assert c and "48.13 万元" in c[0].message
+
+
+def test_amount_typed_ten_thousand_times_too_big(run):
+    res = run(cells={"f_final_exp": 36383460200})
+    assert _codes(res, "R12.unit-slip-big", "f_final_exp", ERROR)
+
+
+def test_a_year_after_next_in_the_text(run):
+    res = run(cells={"n_fairness": "2025 年度，我局未发生信访事件。"})
+    hits = _codes(res, "R12.year-future", "n_fairness", WARNING)
+    assert hits and "2025" in hits[0].message
+
+
+def test_blank_workbook_groups_each_kind_once(template_path):
+    _, res = validate_file(template_path)
+    codes = [f.code for f in res.findings]
+    for code in ("R01.unfilled", "R11.chapters-empty"):
+        assert codes.count(code) == 1, code
+    assert codes.count("R02.scores-unfilled") == 3  # one per indicator sheet
+    assert codes.count("R06.no-suggestions") >= 1
+    assert not {"R01.blank", "R02.blank", "R08.placeholder", "R11.chapter-empty"} & set(codes)
