@@ -329,7 +329,8 @@ def test_placeholders_modifiers_and_problems(ev):
     texts = [p.text for p in paras]
     assert "年初预算 349.2 万元，决算支出降低0.36%，总分 98.2 分。" in texts
     assert paras[texts.index("（一）小标题")].style.style_id == "Heading2"
-    assert "引用了不存在的 {没有这个} 占位符。" in texts  # left visible, and said
+    # marked visibly (issue 14: the report never prints a raw {…}), and said
+    assert "引用了不存在的 【待补：没有这个】 占位符。" in texts
     assert any("{没有这个}" in w for w in rep.warnings)
     assert any("不是章节" in w for w in rep.warnings) and "这一行不进报告。" not in texts
 
