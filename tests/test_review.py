@@ -200,6 +200,10 @@ def test_hanging_crashing_and_memory_hungry_workers_are_replaced(sample_path, tm
     assert r.restarts >= 2
     got, r = run(["a1.xlsx", "hog.xlsx", "a2.xlsx"] + [f"b{i}.xlsx" for i in range(4)], timeout=120, memory_mb=1200)
     assert got["hog.xlsx"].status == UNREADABLE and "1200 MB" in got["hog.xlsx"].reason
+    # many bad files in a row, each the first of a fresh worker: still no reason to give up the run
+    got, r = run(["a1.xlsx"] + [f"hang{i}.xlsx" for i in range(4)] + [f"crash{i}.xlsx" for i in range(4)]
+                 + ["b1.xlsx"], timeout=1)
+    assert sum(x.status == UNREADABLE for x in got.values()) == 8 and r.restarts >= 8
 
 
 # ---------------------------------------------------------------- interruption

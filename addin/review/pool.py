@@ -223,16 +223,19 @@ class ReviewPool:
                 w.chunks.popleft()
             w.since = time.monotonic()
             w.answers += 1
+            self._barren = 0
 
         def lost(w: _Worker, reason: str | None):
             """A worker died or hung: its current file gets the blame (unless reason is None),
             the rest go back to the queue; a new worker takes its place."""
             self._kill(w)
             self.workers.remove(w)
-            if not w.answers:
+            code = w.proc.exitcode
+            if not w.answers and reason is not None and code is not None and code not in (3,) and code > 0:
+                # it exited normally-but-failing before answering once: a start-up failure, not a file's
                 self._barren += 1
-                if self._barren > 3 * self.jobs:  # workers die before doing anything: not a file's fault
-                    raise RuntimeError(f"复核进程无法启动（退出码 {w.proc.exitcode}）")
+                if self._barren > 3 * self.jobs:
+                    raise RuntimeError(f"复核进程无法启动（退出码 {code}）")
             if w.pending and reason is not None:
                 idx, path = w.pending.popleft()
                 yield idx, FileResult(path, UNREADABLE, reason=reason)
