@@ -6,6 +6,7 @@ For callers (command line, web page, a distributed runner):
     outcome = review_to_workbook(folder, out, progress=lambda done, total, current: ...,
                                  cancelled=event.is_set)
 
+    review(Review(folder, ...)) -> ReviewOutcome   the use case (exit code, notes, files written)
     review_file(path) -> FileResult          one workbook (what a worker runs; no pandas)
     review_folder(folder, ...) -> ReviewRun  many, in worker processes, progress and cancel
     summary.write_workbook / write_json / write_csv   the outputs (pandas + openpyxl)
@@ -17,9 +18,10 @@ from typing import Any, Callable
 
 from .check import HAS_ERRORS, OK, OLD_TEMPLATE, UNREADABLE, FileResult, review_file
 from .run import Progress, ReviewRun, find_workbooks, review_folder
+from .usecase import Review, ReviewOutcome, review
 
-__all__ = ["HAS_ERRORS", "OK", "OLD_TEMPLATE", "UNREADABLE", "FileResult", "Progress", "ReviewRun",
-           "find_workbooks", "review_file", "review_folder", "review_to_workbook"]
+__all__ = ["HAS_ERRORS", "OK", "OLD_TEMPLATE", "UNREADABLE", "FileResult", "Progress", "Review", "ReviewOutcome",
+           "ReviewRun", "find_workbooks", "review", "review_file", "review_folder", "review_to_workbook"]
 
 
 def review_to_workbook(folder: str | Path | None, out: str | Path, *,

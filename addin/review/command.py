@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 from typing import Callable, TextIO
 
-from .check import HAS_ERRORS, OLD_TEMPLATE, UNREADABLE
 
-DEFAULT_OUTPUT = "复核汇总.xlsx"
+from .usecase import DEFAULT_OUTPUT
 
 
 def add_arguments(s) -> None:
@@ -85,22 +84,12 @@ def _duration(seconds: float) -> str:
 
 
 def run_review(a, say: Callable[[str], None], err: Callable[[str], None]) -> int:
-    from ..core.errors import InputError  # noqa: PLC0415
-    from ..xlsx.files import check_output_path  # noqa: PLC0415
-    from . import summary  # noqa: PLC0415
-    from .run import review_folder  # noqa: PLC0415
+    """The command: arguments to a Review, a progress line on stderr, Ctrl-C to a clean stop."""
+    from .usecase import Review, review  # noqa: PLC0415
 
-    folder = Path(a.folder)
-    import importlib.util  # noqa: PLC0415
-
-    # checked first (not imported: the workers are forked from here): no run that cannot be summarised
-    if importlib.util.find_spec("pandas") is None:
-        raise InputError("批量复核需要 pandas，请先安装：pip install \"jxzp[review]\"（或 pip install pandas）")
-    if a.jobs is not None and a.jobs < 1:
-        raise InputError("--jobs 应为正整数")
-    out = None
-    if a.output or not (a.json or a.csv):
-        out = check_output_path(Path(a.output or DEFAULT_OUTPUT), overwrite=a.overwrite, suffixes=(".xlsx",))
+    args = Review(Path(a.folder), Path(a.output) if a.output else None, jobs=a.jobs,
+                  fmt="json" if a.json else "csv" if a.csv else None, timeout=a.timeout,
+                  memory_mb=a.memory_mb, overwrite=a.overwrite)
     cancel = threading.Event()
     progress = ProgressLine(sys.stderr)
 
@@ -115,26 +104,14 @@ def run_review(a, say: Callable[[str], None], err: Callable[[str], None]) -> int
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        run = review_folder(folder, jobs=a.jobs, on_progress=progress, cancel=cancel, timeout=a.timeout,
-                            memory_mb=a.memory_mb, exclude=(out,) if out else ())
+        outcome = review(args, progress=progress, cancel=cancel, stream=sys.stdout,
+                         on_done=progress.end)
     finally:
         progress.end()
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
-    with run:
-        if run.total == 0:
-            err(f"{folder} 中没有找到 .xlsx/.xlsm 工作簿")
-        if a.json:
-            summary.write_json(run, sys.stdout)
-        elif a.csv:
-            summary.write_csv(run, sys.stdout)
-        if out is not None:
-            written = summary.write_workbook(run, out, overwrite=a.overwrite)
-        for line in summary.rows_text(run):
-            err(line)
-        if out is not None:
-            err(f"已写入汇总工作簿：{written}" + ("（部分结果）" if run.partial else ""))
-        if run.partial:
-            return 130
-        bad = any(r.status in (HAS_ERRORS, UNREADABLE, OLD_TEMPLATE) for r in run.rows)
-        return 1 if bad else 0
+    for line in outcome.messages:
+        say(line)
+    for line in outcome.notes:
+        err(line)
+    return outcome.exit_code

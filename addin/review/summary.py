@@ -16,7 +16,7 @@ from copy import copy
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
-from .check import HAS_ERRORS, OK, OLD_TEMPLATE, UNREADABLE, FileResult
+from .check import HAS_ERRORS, OK, OLD_TEMPLATE, UNREADABLE
 from .run import ReviewRun
 
 SHEET_SUMMARY, SHEET_FINDINGS, SHEET_STATS, SHEET_UNREADABLE = "汇总", "问题清单", "统计", "无法读取"
