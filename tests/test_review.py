@@ -262,6 +262,9 @@ def test_csv_output_and_exit_codes(sample_path, tmp_path):
     assert lines[0].startswith("序号,文件,部门") and lines[1].startswith("1,a.xlsx,")
     r = cli("review", tmp_path / "没有这个文件夹", cwd=tmp_path)
     assert r.returncode == 2 and "找不到文件夹" in r.stderr
+    (tmp_path / "空").mkdir()
+    r = cli("review", tmp_path / "空", "-o", tmp_path / "空.xlsx", cwd=tmp_path)
+    assert r.returncode == 2 and "没有找到" in r.stderr and not (tmp_path / "空.xlsx").exists()
     (tmp_path / "复核汇总.xlsx").write_bytes(b"x")
     r = cli("review", folder, cwd=tmp_path)
     assert r.returncode == 2 and "已存在" in r.stderr and (tmp_path / "复核汇总.xlsx").read_bytes() == b"x"

@@ -68,10 +68,11 @@ def review(args: Review, settings=None, *, progress: Callable[[Progress], None] 
                         memory_mb=args.memory_mb, exclude=(out,) if out else ())
     if on_done is not None:
         on_done()
+    if run.total == 0:
+        run.close()
+        raise InputError(f"{args.folder} 中（含子文件夹）没有找到 .xlsx/.xlsm 工作簿，未生成汇总。请检查文件夹")
     outcome = ReviewOutcome(total=run.total, done=run.done, partial=run.partial, seconds=run.elapsed, rate=run.rate)
     with run:
-        if run.total == 0:
-            outcome.notes.append(f"{args.folder} 中没有找到 .xlsx/.xlsm 工作簿")
         if stream is not None and args.fmt == "json":
             summary.write_json(run, stream)
         elif stream is not None and args.fmt == "csv":
