@@ -279,6 +279,7 @@ def test_third_variant_is_a_file_and_nothing_else(tmp_path):
     ({}, {"f_conclusion": "自评得分 97 分，等级为良。"}, "T06.grade-differs", None),
     ({}, {"n_exec_rate": "全年执行 1,365 万元，执行率 109.20%。"}, "T05.rate-on-initial", None),
     ({}, {"s_exec_rate": 10}, "T05.score-on-initial", None),
+    ({}, {"f_exec_reason": "年中追加预算。" * 20}, "T05.reason-too-long", None),
 ])
 def test_each_injected_mistake_is_found_at_its_cell(samples, tmp_path, rows, cells, code, col):
     p = _mutate(samples[DEPT], tmp_path, cells, rows)

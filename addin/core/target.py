@@ -92,6 +92,7 @@ class TargetSpec:
     rate_metric: str = ""  # m_... 执行率
     conclusion_field: str = ""  # f_... 评价结论 (its total is checked against the table)
     overrun_tolerance: float = 0.3  # 完成值 above target by more than this: 偏离 (提示)
+    reason_max_chars: int = 0  # the form's limit on the written reason (四川: 100 字); 0: none
     notes: tuple[str, ...] = ()  # scoring notes printed under the table
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
@@ -208,6 +209,7 @@ def parse_target(ctx, data: dict, known_names: set[str], indicator_ids: set[str]
         budget_exec=name_ref("budget_exec", known_names), rate_metric=name_ref("rate_metric", known_names),
         conclusion_field=name_ref("conclusion_field", known_names),
         overrun_tolerance=num("overrun_tolerance", 0.3, 0, 100),
+        reason_max_chars=int(num("reason_max_chars", 0, 0, 10000)),
         notes=tuple(str(n) for n in notes) if isinstance(notes, list) else (),
     )
 

@@ -546,7 +546,7 @@ def check_projects(ctx: Context) -> Iterable[Finding]:
         if b is not None and s is not None and is_number(b.value) and is_number(s.value) and s.value > b.value + EPS:
             yield ctx.emit("R10.spent-over-budget", cell=s, name=s_name, project=key, spent=f"{s.value:,.2f}",
                            budget=f"{b.value:,.2f}")
-    if not any_row:
+    if not any_row and fw.target is None:  # the target family's list is informative, not scored
         yield ctx.emit("R10.empty", cell=names[0], name=key_name)
 
 

@@ -174,6 +174,7 @@ def _value(ctx: Context, name: str):
     "T05.low-rate-no-reason": (WARNING, "预算执行率为 {rate}，低于 {threshold}，但没有说明原因（{field}）"),
     "T05.adjusted-no-reason": (WARNING, "全年预算数（{full}）与年初预算数（{initial}）不同（年中调整预算），但没有说明调整原因（{field}）"),
     "T05.rate-on-initial": (ERROR, "{where}写的执行率 {written} 是“全年执行数 ÷ 年初预算数”；执行率应以全年预算数为分母，为 {rate}"),
+    "T05.reason-too-long": (INFO, "执行率或预算调整的原因说明有 {n} 字，表式要求 {limit} 字以内"),
     "T05.score-on-initial": (WARNING, "预算执行率得分 {score} 按年初预算口径计算（{max} × {initial}）；按全年预算口径应为 {suggested}"),
 })
 def check_budget(ctx: Context) -> Iterable[Finding]:
@@ -188,6 +189,9 @@ def check_budget(ctx: Context) -> Iterable[Finding]:
     if spec.reason_field and is_number(rate) and rate < spec.reason_threshold - _EPS and not has_reason:
         yield ctx.emit("T05.low-rate-no-reason", name=spec.reason_field, actual=rate, rate=fmt_pct(rate),
                        threshold=fmt_pct(spec.reason_threshold), field=field_label)
+    if has_reason and spec.reason_max_chars and len(reason.strip()) > spec.reason_max_chars:
+        yield ctx.emit("T05.reason-too-long", name=spec.reason_field, n=len(reason.strip()),
+                       limit=spec.reason_max_chars)
     adjusted = is_number(initial) and is_number(full) and abs(full - initial) > 0.005
     if spec.reason_field and adjusted and not has_reason:
         yield ctx.emit("T05.adjusted-no-reason", name=spec.reason_field, full=f"{full:,.2f} 元",
