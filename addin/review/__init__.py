@@ -28,12 +28,14 @@ def review_to_workbook(folder: str | Path | None, out: str | Path, *,
                        files: list[tuple[Path, str]] | None = None,
                        progress: Callable[[int, int, str], None] | None = None,
                        cancelled: Callable[[], bool] | None = None, jobs: int | None = None,
-                       overwrite: bool = False, links: bool = True, **limits: Any) -> dict[str, Any]:
+                       overwrite: bool = False, links: bool = True, shown_folder: str | None = None,
+                       **limits: Any) -> dict[str, Any]:
     """Review a folder (or (path, shown name) pairs) and write the summary workbook at out.
 
     progress(done, total, current file) after each file; cancelled() is checked between files:
     when it turns true the run stops and the workbook holds what was done, marked partial.
-    limits: timeout (s per file), memory_mb (per worker). Returns counts for a status line.
+    limits: timeout (s per file), memory_mb (per worker). shown_folder: the summary's title instead of
+    the folder's path (the web page's temporary folder means nothing to the user). Returns counts.
     """
     from .summary import write_workbook  # noqa: PLC0415 - pandas only here
 
@@ -46,7 +48,7 @@ def review_to_workbook(folder: str | Path | None, out: str | Path, *,
     with review_folder(base, jobs=jobs, on_progress=on_progress, cancel=cancelled, names=names,
                        files=[Path(p) for p, _ in files] if files is not None else None,
                        exclude=(Path(out),), **limits) as run:
-        written = write_workbook(run, Path(out), overwrite=overwrite, links=links)
+        written = write_workbook(run, Path(out), overwrite=overwrite, links=links, shown_folder=shown_folder)
         status = [r.status for r in run.rows]
         return {"files": run.total, "done": run.done, "partial": run.partial, "out": str(written),
                 "read": sum(s in (OK, HAS_ERRORS) for s in status),

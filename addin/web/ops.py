@@ -104,19 +104,12 @@ def review(folder: Path, out: Path, *, progress: ProgressFn, cancelled: Callable
 
     progress(done, total, file just finished) as files come back; a cancel keeps what was done (partial).
     """
+    import importlib.util  # noqa: PLC0415
+
     from ..core.errors import InputError  # noqa: PLC0415
+    from ..review import review_to_workbook  # noqa: PLC0415
 
-    try:
-        import pandas  # noqa: F401, PLC0415 - the review's statistics; not worth a run that cannot be summarised
-    except ImportError:
-        raise InputError("批量复核需要 pandas，请先安装：pip install \"jxzp[review]\"（或 pip install pandas）") from None
-    from ..review import summary  # noqa: PLC0415
-    from ..review.check import HAS_ERRORS, OLD_TEMPLATE, UNREADABLE  # noqa: PLC0415
-    from ..review.run import review_folder  # noqa: PLC0415
-
-    with review_folder(folder, on_progress=lambda p: progress(p.done, p.total, p.current), cancel=cancelled) as run:
-        summary.write_workbook(run, out, overwrite=True, links=False, shown_folder="网页上传的文件")
-        status = [r.status for r in run.rows]
-        return {"files": run.total, "done": run.done, "partial": run.partial,
-                "with_errors": status.count(HAS_ERRORS), "unreadable": status.count(UNREADABLE),
-                "old_template": status.count(OLD_TEMPLATE), "rate": round(run.rate, 1)}
+    if importlib.util.find_spec("pandas") is None:  # as the use case: no run that cannot be summarised
+        raise InputError("批量复核需要 pandas，请先安装：pip install \"jxzp[review]\"（或 pip install pandas）")
+    return review_to_workbook(folder, out, progress=progress, cancelled=cancelled, overwrite=True, links=False,
+                              shown_folder="网页上传的文件")

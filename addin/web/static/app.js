@@ -299,7 +299,8 @@ async function poll() {
   const t = $("batch-summary");
   t.replaceChildren();
   const rows = [["文件", r.files], ["已复核", r.done + (r.partial ? "（已停止，汇总只含已完成的文件）" : "")],
-    ["有错误", r.with_errors], ["无法读取", r.unreadable], ["旧模板", r.old_template]];
+    ["有错误", r.with_errors], ["无法读取或旧模板", r.unreadable]];
+  if (r.files_per_second) rows.push(["速度", "每秒 " + r.files_per_second + " 个"]);
   for (const [k, v] of rows) t.append(el("tr", {}, el("th", { text: k }), el("td", { text: String(v) })));
   $("batch-done").hidden = !st.download;
 }
