@@ -169,7 +169,8 @@ def test_commands_import_no_heavy_module(sample_path, tmp_path, command):
     args = [command, str(sample_path)] + (["-o", str(tmp_path / "r.docx"), "--force"] if command == "report" else [])
     code = ("import sys, runpy; sys.argv = ['jxzp'] + sys.argv[1:]\n"
             "try:\n    runpy.run_module('addin.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            "heavy = ('numpy', 'pandas', 'matplotlib', 'PIL', 'openpyxl', 'defusedxml')\n"
+            "heavy = ('numpy', 'pandas', 'matplotlib', 'PIL', 'openpyxl', 'defusedxml', 'multiprocessing', 'sqlite3', "
+            "'flask')\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))")
     r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
     assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout[-500:] + r.stderr[-2000:]

@@ -17,8 +17,20 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .check import HAS_ERRORS, OK, OLD_TEMPLATE, UNREADABLE, FileResult, review_file
-from .run import Progress, ReviewRun, find_workbooks, review_folder
-from .usecase import Review, ReviewOutcome, review
+
+# the runner (multiprocessing, sqlite3) is imported when first used: every jxzp command builds
+# the review subcommand's arguments, and `jxzp validate` must not pay for the worker pool
+_LAZY = {"Progress": "run", "ReviewRun": "run", "find_workbooks": "run", "review_folder": "run",
+         "Review": "usecase", "ReviewOutcome": "usecase", "review": "usecase"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib  # noqa: PLC0415
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["HAS_ERRORS", "OK", "OLD_TEMPLATE", "UNREADABLE", "FileResult", "Progress", "Review", "ReviewOutcome",
            "ReviewRun", "find_workbooks", "review", "review_file", "review_folder", "review_to_workbook"]
@@ -37,6 +49,7 @@ def review_to_workbook(folder: str | Path | None, out: str | Path, *,
     limits: timeout (s per file), memory_mb (per worker). shown_folder: the summary's title instead of
     the folder's path (the web page's temporary folder means nothing to the user). Returns counts.
     """
+    from .run import Progress, review_folder  # noqa: PLC0415
     from .summary import write_workbook  # noqa: PLC0415 - pandas only here
 
     def on_progress(p: Progress) -> None:
