@@ -17,6 +17,10 @@ from ..core.findings import ERROR, INFO, WARNING
 from ..core.model import TEMPLATE_VERSION
 from ..core.validation import validate
 
+# limits of a review worker (pool.py), here so the command line can show them without loading the pool
+DEFAULT_TIMEOUT = 60.0  # seconds per file; a sample-sized workbook takes ~20 ms
+DEFAULT_MEMORY_MB = 1024  # address space per worker
+
 FINDING_FIELDS = ("sheet", "cell", "code", "severity", "indicator", "indicator_name", "message")
 # statuses of a file in the summary
 OK, HAS_ERRORS, UNREADABLE, OLD_TEMPLATE = "ok", "有错误", "无法读取", "旧模板"

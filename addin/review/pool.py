@@ -30,10 +30,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Callable, Iterable
 
-from .check import UNREADABLE, FileResult
+from .check import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, UNREADABLE, FileResult  # noqa: F401 - re-exported
 
-DEFAULT_TIMEOUT = 60.0  # seconds per file; a sample-sized workbook takes ~20 ms
-DEFAULT_MEMORY_MB = 1024  # address space per worker
 CHUNK = 8  # files per message: few messages, yet short enough to balance and to time out per file
 AHEAD = 2  # chunks queued per worker, so it never waits for the parent
 TASK = "addin.review.check:review_file"

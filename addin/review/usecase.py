@@ -11,12 +11,13 @@ import importlib.util
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from ..core.errors import InputError
-from .check import HAS_ERRORS, OLD_TEMPLATE, UNREADABLE
-from .pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from .run import Progress
+from .check import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, HAS_ERRORS, OLD_TEMPLATE, UNREADABLE
+
+if TYPE_CHECKING:  # the runner (multiprocessing, sqlite3) is imported when a review runs
+    from .run import Progress
 
 DEFAULT_OUTPUT = "复核汇总.xlsx"
 EXIT_OK, EXIT_CONTENT, EXIT_INTERRUPTED = 0, 1, 130
