@@ -46,7 +46,10 @@ def prepare(wb, fw: Framework) -> None:
             ws.row_dimensions[c.row].height = need
     tables = [(SHEET_PROJECTS, "p_name", ["p_name", "p_remark"]), (SHEET_TEXT, "rpt_text", ["rpt_text"])]
     if fw.target is not None:  # the department's indicator rows
-        tables.append((fw.target.sheet, "t_name", ["t_level2", "t_name", "t_target", "t_actual", "t_reason"]))
+        from ..core.target import column_name  # noqa: PLC0415
+
+        tables.append((fw.target.sheet, column_name("name"),
+                       [column_name(c) for c in ("level2", "name", "target", "actual", "reason")]))
     for sheet, col_name, text_cols in tables:
         cells = name_cells(wb, col_name)
         if not cells or sheet not in wb.sheetnames:

@@ -12,7 +12,7 @@ from typing import Iterable
 from ..findings import ERROR, INFO, WARNING, Finding
 from ..model import Cell
 from ..numeric import fmt_pct, fmt_score, is_blank, is_number
-from ..target import QUAL, RowResult, looks_like_target, nature_kind, unit_of
+from ..target import QUAL, RowResult, column_name, looks_like_target, nature_kind, unit_of
 from .context import Context
 from .registry import rule
 
@@ -48,18 +48,18 @@ def check_row_scores(ctx: Context) -> Iterable[Finding]:
         w, s = r.weight, r.score
         if s is None and is_blank(r.row.get("score")) and not is_blank(r.row.get("name")) and w \
                 and not is_blank(r.row.get("actual")):
-            yield ctx.emit("T01.score-missing", cell=_cell(r, "score"), name="t_score", table=sheet, row=_label(r))
+            yield ctx.emit("T01.score-missing", cell=_cell(r, "score"), name=column_name("score"), table=sheet, row=_label(r))
         if w is None or s is None:
             continue
         if s > w + _EPS:
-            yield ctx.emit("T01.score-over-weight", cell=_cell(r, "score"), name="t_score", expected=w, actual=s,
+            yield ctx.emit("T01.score-over-weight", cell=_cell(r, "score"), name=column_name("score"), expected=w, actual=s,
                            table=sheet, row=_label(r), score=fmt_score(s), weight=fmt_score(w))
         elif abs(s - w) <= _EPS and r.ratio is not None and r.ratio < 1 - _EPS and w > 0:
-            yield ctx.emit("T01.full-marks-not-met", cell=_cell(r, "score"), name="t_score",
+            yield ctx.emit("T01.full-marks-not-met", cell=_cell(r, "score"), name=column_name("score"),
                            expected=r.suggested, actual=s, table=sheet, row=_label(r), ratio=fmt_pct(r.ratio),
                            weight=fmt_score(w), suggested=fmt_score(r.suggested) if r.suggested is not None else "—")
         if s < w - _EPS and is_blank(str(r.row.get("reason") or "").strip()):
-            yield ctx.emit("T01.reason-missing", cell=_cell(r, "reason"), name="t_reason", table=sheet,
+            yield ctx.emit("T01.reason-missing", cell=_cell(r, "reason"), name=column_name("reason"), table=sheet,
                            row=_label(r), lost=fmt_score(w - s))
 
 
@@ -76,21 +76,21 @@ def check_row_values(ctx: Context) -> Iterable[Finding]:
             continue
         sheet, actual = spec.sheet, r.row.get("actual")
         if looks_like_target(actual):
-            yield ctx.emit("T02.target-as-actual", cell=_cell(r, "actual"), name="t_actual", actual=actual,
+            yield ctx.emit("T02.target-as-actual", cell=_cell(r, "actual"), name=column_name("actual"), actual=actual,
                            table=sheet, row=_label(r), value=actual)
             continue
         kind = nature_kind(spec, r.row.get("nature"))
         unit = str(r.row.get("unit") or "").strip() or unit_of(r.row.get("target"))
         au = unit_of(actual)
         if kind != QUAL and au and unit and au != unit:
-            yield ctx.emit("T02.unit-mismatch", cell=_cell(r, "actual"), name="t_actual", expected=unit, actual=au,
+            yield ctx.emit("T02.unit-mismatch", cell=_cell(r, "actual"), name=column_name("actual"), expected=unit, actual=au,
                            table=sheet, row=_label(r), unit=unit, actual_unit=au)
             continue
         if r.ratio_error is not None and r.row.computes:
-            yield ctx.emit("T02.not-computable", cell=_cell(r, "actual"), name="t_actual", table=sheet,
+            yield ctx.emit("T02.not-computable", cell=_cell(r, "actual"), name=column_name("actual"), table=sheet,
                            row=_label(r), problem=r.ratio_error.message)
         elif r.ratio is not None and kind in ("ge",) and r.ratio > 1 + spec.overrun_tolerance:
-            yield ctx.emit("T02.overrun", cell=_cell(r, "actual"), name="t_actual", table=sheet, row=_label(r),
+            yield ctx.emit("T02.overrun", cell=_cell(r, "actual"), name=column_name("actual"), table=sheet, row=_label(r),
                            ratio=fmt_pct(r.ratio))
 
 
@@ -108,28 +108,28 @@ def check_rows(ctx: Context) -> Iterable[Finding]:
     for r in _rows(ctx):
         sheet = spec.sheet
         if r.row.is_placeholder:
-            yield ctx.emit("T03.placeholder", cell=_cell(r, "name"), name="t_name", table=sheet, row=_label(r))
+            yield ctx.emit("T03.placeholder", cell=_cell(r, "name"), name=column_name("name"), table=sheet, row=_label(r))
             continue
         l1 = r.row.get("level1")
         if r.group is None:
-            yield ctx.emit("T03.unknown-level1", cell=_cell(r, "level1"), name="t_level1", actual=l1, table=sheet,
+            yield ctx.emit("T03.unknown-level1", cell=_cell(r, "level1"), name=column_name("level1"), actual=l1, table=sheet,
                            row=_label(r), value="" if l1 is None else l1, choices="、".join(g.name for g in spec.groups))
         else:
             l2 = str(r.row.get("level2") or "").strip()
             if l2 and l2 not in r.group.level2 and l2 + "指标" not in r.group.level2:
-                yield ctx.emit("T03.unknown-level2", cell=_cell(r, "level2"), name="t_level2", actual=l2,
+                yield ctx.emit("T03.unknown-level2", cell=_cell(r, "level2"), name=column_name("level2"), actual=l2,
                                table=sheet, row=_label(r), value=l2, level1=r.group.name,
                                choices="、".join(r.group.level2))
         nat = r.row.get("nature")
         if not is_blank(nat) and nature_kind(spec, nat) is None:
-            yield ctx.emit("T03.nature-unknown", cell=_cell(r, "nature"), name="t_nature", actual=nat, table=sheet,
+            yield ctx.emit("T03.nature-unknown", cell=_cell(r, "nature"), name=column_name("nature"), actual=nat, table=sheet,
                            row=_label(r), value=nat)
         if r.weight is None and not is_blank(r.row.get("name")):
-            yield ctx.emit("T03.weight-missing", cell=_cell(r, "weight"), name="t_weight", table=sheet, row=_label(r))
+            yield ctx.emit("T03.weight-missing", cell=_cell(r, "weight"), name=column_name("weight"), table=sheet, row=_label(r))
         key = tuple(re.sub(r"\s+", "", str(r.row.get(c) or "")) for c in ("level1", "level2", "name"))
         if key[2]:
             if key in seen:
-                yield ctx.emit("T03.duplicate", cell=_cell(r, "name"), name="t_name", table=sheet, row=_label(r),
+                yield ctx.emit("T03.duplicate", cell=_cell(r, "name"), name=column_name("name"), table=sheet, row=_label(r),
                                first=seen[key] + 1)
             else:
                 seen[key] = r.row.index
