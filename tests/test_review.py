@@ -316,3 +316,27 @@ assert not bad, bad
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
+
+
+# ---------------------------------------------------------------- another program opens the summary
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_summary(sample_path, tmp_path):
+    from conftest import soffice
+
+    exe = soffice()
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for n in ("甲.xlsx", "乙.xlsx"):
+        (folder / n).write_bytes(sample_path.read_bytes())
+    (folder / "坏.xlsx").write_text("x", encoding="utf-8")
+    with review_folder(folder, jobs=1) as run:
+        out = write_workbook(run, tmp_path / "汇总.xlsx")
+    conv = tmp_path / "conv"
+    subprocess.run([exe, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+                    "--outdir", str(conv), str(out)], check=True, capture_output=True, timeout=300)
+    sheets = {p.stem.split("-", 1)[-1]: p.read_text(encoding="utf-8") for p in conv.glob("*.csv")}
+    assert {"汇总", "问题清单", "统计", "无法读取"} <= set(sheets), sorted(sheets)
+    lines = sheets["汇总"].splitlines()
+    assert lines[1].startswith("序号,文件,部门") and len(lines) == 5
+    assert "坏.xlsx" in sheets["无法读取"] and "R05.rate-over-bound" in sheets["问题清单"]
