@@ -320,7 +320,10 @@ def _prepare_send(job: _Job) -> None:
 
     from .service import send_ready  # noqa: PLC0415
 
-    src = _saved_path(job.book)
+    full = Path(job.book.fullname)
+    if not full.is_absolute() or not full.exists():
+        raise OutputError("这个工作簿还没有保存过。请先保存（文件→另存为 .xlsx），发送版会生成在同一文件夹")
+    src = full
     job.status("正在保存副本……")
     with tempfile.TemporaryDirectory(prefix="jxzp_send_") as tmp:
         copy = Path(tmp) / src.name  # the book as it is now, unsaved edits included; the original stays

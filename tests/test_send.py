@@ -101,3 +101,16 @@ def test_ribbon_prepare_send_writes_the_copy_next_to_the_workbook(sample_path, t
     assert str(out) in book.app.alerts[-1]["prompt"]
     assert json.loads(subprocess.run([sys.executable, "-m", "addin.cli", "validate", str(out), "--json"],
                                      capture_output=True, text=True, timeout=300).stdout)["findings"] is not None
+
+
+def test_ribbon_prepare_send_needs_a_saved_workbook(sample_path, tmp_path, monkeypatch):
+    from addin import ribbon
+    from addin.adapters.offline import OfflineApp, OfflineBook
+
+    monkeypatch.setenv("JXZP_HOME", str(tmp_path / "home"))
+    book = OfflineBook(sample_path, OfflineApp())
+    book.path = tmp_path / "工作簿1"  # never saved: Excel reports a bare name
+    monkeypatch.setattr(ribbon, "_caller_book", lambda: book)
+    ribbon.prepare_send()
+    assert "还没有保存过" in book.app.alerts[-1]["prompt"]
+    assert not list(tmp_path.glob("*发送版*"))
