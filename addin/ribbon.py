@@ -28,9 +28,16 @@ _log = logging.getLogger("jxzp.ribbon")
 
 
 # ------------------------------------------------------------------ plumbing
+def settings():
+    """The ribbon's Settings, read at this edge (JXZP_HOME overrides %USERPROFILE%\\.jxzp)."""
+    from .app.settings import Settings  # noqa: PLC0415
+
+    return Settings.from_environment().apply()
+
+
 def home_dir() -> Path:
-    """%USERPROFILE%\\.jxzp (JXZP_HOME overrides): where xlwings also looks for jxzp.conf."""
-    return Path(os.environ.get("JXZP_HOME") or Path.home() / ".jxzp")
+    """%USERPROFILE%\\.jxzp: where xlwings also looks for jxzp.conf, and the log goes."""
+    return settings().home
 
 
 def log_file() -> Path:
@@ -179,26 +186,21 @@ def _indicator_names(fw) -> dict[str, str]:
     return {ind.id: ind.name for ind in fw.indicators}
 
 
-def _check(job: _Job, book) -> tuple[Any, Any, Any, Any]:
-    """Read, evaluate and validate the book: (framework, BookData, Evaluation, ValidationResult)."""
+def _check(job: _Job, book):
+    """Read the live book in bulk, then the same 校验 use case as the CLI: an app.Checked."""
     from .adapters import xlwings_book as xb  # noqa: PLC0415
-    from .core.evaluate import evaluate  # noqa: PLC0415
-    from .core.validation import validate as run_validation  # noqa: PLC0415
-    from .service import framework_for  # noqa: PLC0415
+    from .app import check_book  # noqa: PLC0415
 
     job.status("正在读取工作簿……")
     data = xb.read_book(book)
-    fw = framework_for(data)
-    job.status("正在计算各项比率和得分……")
-    ev = evaluate(fw, data)
     job.status("正在校验……")
-    return fw, data, ev, run_validation(fw, data, ev)
+    return check_book(data, settings())
 
 
 def _counts(result) -> str:
-    from .core.findings import ERROR, INFO, WARNING  # noqa: PLC0415
+    from .app import counts  # noqa: PLC0415
 
-    return f"错误 {result.count(ERROR)} 条，警告 {result.count(WARNING)} 条，提示 {result.count(INFO)} 条"
+    return counts(result)
 
 
 # ------------------------------------------------------------------ the buttons
@@ -208,12 +210,12 @@ def new_workbook() -> None:
 
 
 def _new_workbook(job: _Job) -> None:
-    from .service import new_template  # noqa: PLC0415
+    from . import app  # noqa: PLC0415
     from .xlsx.files import unique_path  # noqa: PLC0415
 
     target = unique_path(documents_dir() / NEW_WORKBOOK_NAME)
     job.status("正在生成自评表……")
-    path = new_template(target)
+    path = app.new_workbook(app.NewWorkbook(output=target), settings()).paths[0]
     job.status("正在打开……")
     job.app.books.open(str(path))
     job.say(f"已生成新的自评表：\n{path}\n\n请先填写“基本信息”工作表，再依次填写各指标工作表。")
@@ -225,7 +227,7 @@ def next_year() -> None:
 
 
 def _next_year(job: _Job) -> None:
-    from .service import new_from_previous  # noqa: PLC0415
+    from .app import new_from_previous  # noqa: PLC0415
     from .xlsx.files import unique_path  # noqa: PLC0415
 
     src = _saved_path(job.book)
@@ -250,11 +252,12 @@ def _validate(job: _Job) -> None:
     job.app.screen_updating = False
     job.status("正在清除上次的标记……")
     xb.clear_marks(book)  # so the originals recorded below are the user's own
-    fw, _, _, result = _check(job, book)
+    checked = _check(job, book)
+    result = checked.result
     job.status("正在标注单元格……")
     marked = xb.apply_marks(book, result)
     job.status("正在写入“校验结果”……")
-    xb.write_results(book, result, _indicator_names(fw))
+    xb.write_results(book, result, _indicator_names(checked.fw))
     job.app.screen_updating = True
     if not result.findings:
         job.say("校验通过：未发现问题。")
@@ -288,10 +291,12 @@ def generate_report() -> None:
 
 
 def _generate_report(job: _Job) -> None:
+    from .app import write_checked  # noqa: PLC0415
     from .core.findings import ERROR  # noqa: PLC0415
 
     folder = _saved_path(job.book).parent
-    _, _, ev, result = _check(job, job.book)
+    checked = _check(job, job.book)
+    result = checked.result
     if result.has_errors and not job.ask(
             f"校验发现 {result.count(ERROR)} 条错误（{_counts(result)}），报告中的数字可能不准确。\n\n"
             "仍然生成报告吗？\n（选“否”，然后点击“校验”查看并改正问题。）"):
@@ -299,14 +304,16 @@ def _generate_report(job: _Job) -> None:
     import docgen  # noqa: PLC0415 - python-docx only when a report is made
 
     job.status("正在生成 Word 报告……")
-    out, rendered = docgen.write_report(ev, folder / Path(str(docgen.default_report_name(ev))).name)
+    written = write_checked(checked, folder / Path(str(docgen.default_report_name(checked.ev))).name,
+                            overwrite=False)
+    out, rendered_warnings = written.path, written.warnings
     job.status("正在打开报告……")
     try:
         open_file(Path(out))
         opened = ""
     except Exception:
         opened = "\n\n（未能自动打开，请在文件夹中双击打开。）"
-    notes = "".join(f"\n· {w}" for w in rendered.warnings[:8])
+    notes = "".join(f"\n· {w}" for w in rendered_warnings[:8])
     job.say(f"已生成自评报告：\n{out}{opened}" + (f"\n\n请注意：{notes}" if notes else ""))
 
 
@@ -318,7 +325,7 @@ def prepare_send() -> None:
 def _prepare_send(job: _Job) -> None:
     import tempfile  # noqa: PLC0415
 
-    from .service import send_ready  # noqa: PLC0415
+    from .app import send_ready_file as send_ready  # noqa: PLC0415
 
     full = Path(job.book.fullname)
     if not full.is_absolute() or not full.exists():

@@ -11,8 +11,11 @@ from typing import Any
 
 import xlwings as xw
 
+from .app.settings import Settings
 from .core import rates
 from .core.errors import CalcError
+
+Settings.from_environment().apply()  # the UDF server (its own process) finds the user's own frameworks
 
 __all__ = ["EXEC_RATE", "BALANCE_RATE", "COVERAGE_RATE", "STAFF_RATIO", "GROWTH_RATE", "CONTROL_RATE",
            "RATIO", "SPEND_PROGRESS", "FUNDS_RATE", "SUGGEST_SCORE", "call"]

@@ -30,7 +30,7 @@ SIZES = (30, 300, 1000)
 
 COLD = r"""
 import json, sys, time
-from addin.service import load_and_evaluate
+from addin.app import load_and_evaluate
 t0 = time.perf_counter()
 ev = load_and_evaluate(sys.argv[1])
 t1 = time.perf_counter()
@@ -51,14 +51,14 @@ def best(fn, repeat: int) -> tuple[float, float]:
 
 
 def sample_workbook(tmp: Path) -> Path:
-    from addin.service import make_sample
+    from addin.app import write_sample as make_sample
 
     return make_sample(tmp / "sample.xlsx")
 
 
 def bench_sample(tmp: Path, repeat: int) -> dict:
     import docgen
-    from addin.service import load_and_evaluate
+    from addin.app import load_and_evaluate
 
     wb = sample_workbook(tmp)
     cold = []

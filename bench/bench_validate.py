@@ -31,17 +31,17 @@ def main() -> None:
     args = ap.parse_args()
     import openpyxl
 
-    from addin.service import make_sample
-    from addin.validate_cmd import validate_file
+    from addin.app import write_sample as make_sample
+    from addin.app import check_file
 
     with tempfile.TemporaryDirectory() as d:
         path = make_sample(Path(d) / "sample.xlsx")
-        validate_file(path)  # warm imports and caches
+        check_file(path)  # warm imports and caches
         bare = best(lambda: openpyxl.load_workbook(path), args.repeat)
         bare_ro = best(lambda: openpyxl.load_workbook(path, read_only=True).close(), args.repeat)
-        full = best(lambda: validate_file(path), args.repeat)
+        full = best(lambda: check_file(path), args.repeat)
         tracemalloc.start()
-        validate_file(path)
+        check_file(path)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     print("Warm, in-process (imports done; medians) — not the budget figures, see bench_commands.py")

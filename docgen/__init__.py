@@ -8,8 +8,8 @@ The chart is a native Word chart (docgen.chart): no plotting library.
 """
 from __future__ import annotations
 
-from .build import build_report, default_report_name, resolve_output, write_report
-from .report import Rendered, render, render_document, report_title
+from .build import build_report, default_report_name, render, render_document, resolve_output, write_report
+from .report import Rendered, report_title
 from .styles import DEFAULT_FONTS, FontSet
 
 __all__ = ["build_report", "render_document", "default_report_name", "render", "Rendered", "report_title",

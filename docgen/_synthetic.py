@@ -41,7 +41,7 @@ def synthetic_framework(n: int):
 
 
 def synthetic_evaluation(n: int) -> Evaluation:
-    from addin.service import sample_data  # noqa: PLC0415
+    from addin.app import sample_data  # noqa: PLC0415
 
     fw = synthetic_framework(n)
     sample = sample_data()

@@ -6,16 +6,32 @@ from pathlib import Path
 from addin.core.errors import OutputError
 from addin.xlsx.files import atomic_write, check_output_path, unique_path
 
-from .report import REPORT_KIND, Rendered, department, render
+import datetime as _dt
+
+import docx
+
+from .report import REPORT_KIND, Rendered, department, render_fixed
+from .styles import DEFAULT_FONTS, FontSet
+from .target_report import TargetBuilder, report_kind
+from .target_report import report_title as target_title
 from .text import sanitize_filename, year_text
+
+
+def render(ev, *, fonts: FontSet = DEFAULT_FONTS, today: _dt.date | None = None, chart: bool = True) -> Rendered:
+    """The report in memory, with the warnings met on the way (placeholders, missing chapters)."""
+    if getattr(ev.fw, "target", None) is not None:  # the target-table family: its own outline and table
+        return TargetBuilder(ev, fonts, today, chart).build()
+    return render_fixed(ev, fonts=fonts, today=today, chart=chart)
+
+
+def render_document(ev, **kw) -> docx.document.Document:
+    return render(ev, **kw).document
 
 
 def default_report_name(ev) -> str:
     """'{部门}{年度}年度部门整体支出绩效自评报告.docx', safe as a Windows file name."""
     if getattr(ev.fw, "target", None) is not None:
-        from .target_report import report_kind, report_title  # noqa: PLC0415
-
-        return sanitize_filename(report_title(ev), fallback=report_kind(ev.fw)) + ".docx"
+        return sanitize_filename(target_title(ev), fallback=report_kind(ev.fw)) + ".docx"
     year = year_text(ev.role("year"))
     stem = f"{department(ev)}{year + '年度' if year else ''}{REPORT_KIND}"
     return sanitize_filename(stem, fallback=REPORT_KIND) + ".docx"

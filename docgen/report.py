@@ -14,7 +14,8 @@ import docx
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 
-from addin.core.chapters import ANALYSIS_HEADING, CHAPTERS, DEFAULT_TEXT, Chapter
+from addin.core.chapters import default_texts, outline
+from addin.core.contract import TOTAL_SCORE
 from addin.core.interchange import table_rows
 from addin.core.numeric import fmt_score, is_blank
 from addin.core.placeholders import Placeholders
@@ -170,7 +171,7 @@ class _Builder:
 
     # ---- chapters from 报告文字
     def chapter_keys(self) -> list[str]:
-        return [c.key for c in CHAPTERS]
+        return [c.key for c in outline(self.fw)]
 
     def text_rows(self) -> dict[str, list[tuple[int, str, object]]]:
         keys = self.chapter_keys()
@@ -189,15 +190,26 @@ class _Builder:
             self.warnings.append("报告文字表格下方还有文字（在表格范围之外），未写入报告；请在表内插入行后移入")
         return out
 
-    def chapter(self, ch: Chapter, rows: list[tuple[int, str, object]]) -> None:
+    def chapter(self, ch, rows: list[tuple[int, str, object]]) -> None:
+        """One chapter of the outline: the user's paragraphs (or the framework's default text), then its
+        generated blocks ("conclusion": total, grade and group scores; "groups": the indicator analysis)."""
         self.open_headings(ch.headings)
         depth = len(ch.headings)
-        if not rows and ch.generated:
-            rows = [(0, kind, text) for key, kind, text in DEFAULT_TEXT if key == ch.key]
+        if not rows:
+            rows = [(0, kind, text) for key, kind, text in default_texts(self.fw) if key == ch.key]
+        if "groups" in ch.auto:
+            self.render_rows(ch, rows, depth)
+            self.analysis(ch)
+            return
         if not rows:
             self.warnings.append(f"报告文字中没有“{ch.key}”章节的内容")
             self.para(f"【未填写：请在“报告文字”工作表的“{ch.key}”章节填写本部分内容】")
             return
+        written = self.render_rows(ch, rows, depth)
+        if "conclusion" in ch.auto:
+            self.conclusion_tail(ch, written, generated=all(i == 0 for i, _, _ in rows))
+
+    def render_rows(self, ch, rows, depth: int) -> list[str]:
         written: list[str] = []
         for i, kind, text in rows:
             where = f"报告文字第 {i} 行" if i else f"“{ch.key}”的默认文字"
@@ -207,10 +219,9 @@ class _Builder:
                 else:
                     self.para(line)
                 written.append(line)
-        if ch.key == "自评结论":
-            self.conclusion_tail(written, generated=all(i == 0 for i, _, _ in rows))
+        return written
 
-    def conclusion_tail(self, written: list[str], generated: bool) -> None:
+    def conclusion_tail(self, ch, written: list[str], generated: bool) -> None:
         """The conclusion always states total and grade (the sheet's), added when the text lacks them."""
         ev = self.ev
         total = fmt_score(ev.total)
@@ -218,9 +229,9 @@ class _Builder:
         # the user's own sentence stating another total is not contradicted here: 校验 flags it
         # (R08.text-total-contradiction) and the report gate stops at it
         if total not in text and not _states_total(ev.fw, text):
-            for key, _, t in DEFAULT_TEXT:
-                if key == "自评结论":
-                    for line in self.render(t, "“自评结论”的默认文字"):
+            for key, _, t in default_texts(self.fw):
+                if key == ch.key:
+                    for line in self.render(t, f"“{ch.key}”的默认文字"):
                         self.para(line)
                         text += line
         if ev.grade and not ("等级" in text and ev.grade in text):
@@ -233,15 +244,15 @@ class _Builder:
             self.para("其中，" + "，".join(parts) + "。")
 
     # ---- 三、绩效分析
-    def analysis(self) -> None:
+    def analysis(self, ch) -> None:
         ev, fw = self.ev, self.fw
-        self.opened = [ANALYSIS_HEADING]
-        self.heading(ANALYSIS_HEADING, 1)
+        self.open_headings(ch.headings)
+        d = len(ch.headings)
         n1 = len(fw.level1)
         for k, l1 in enumerate(fw.level1, 1):
             inds1 = fw.indicators_of_level1(l1.id)
             max1 = sum(ev.indicators[i.id].eff_max for i in inds1)
-            self.heading(f"（{cn_number(k)}）{l1.name}（{fmt_score(max1)} 分）", 2)
+            self.heading(f"（{cn_number(k)}）{l1.name}（{fmt_score(max1)} 分）", d + 1)
             groups = fw.level2_of(l1.id)
             for j, l2 in enumerate(groups, 1):
                 inds = fw.indicators_of(l2.id)
@@ -250,16 +261,16 @@ class _Builder:
                     # the sample's form: "4.人员管理。指标分值 2 分。" then the score
                     r = ev.indicators[inds[0].id]
                     extra = f"（{r.realloc_note}）" if r.realloc_note else ""
-                    self.heading(f"{j}.{l2.name}。指标分值 {fmt_score(max2)} 分{extra}。", 3)
+                    self.heading(f"{j}.{l2.name}。指标分值 {fmt_score(max2)} 分{extra}。", d + 2)
                     self.indicator_paragraphs(inds[0], prefix="")
                 else:
-                    self.heading(f"{j}.{l2.name}。指标分值 {fmt_score(max2)} 分。", 3)
+                    self.heading(f"{j}.{l2.name}。指标分值 {fmt_score(max2)} 分。", d + 2)
                     for m, ind in enumerate(inds, 1):
                         r = ev.indicators[ind.id]
                         mx = fmt_score(r.eff_max) + " 分" + (f"，{r.realloc_note}" if r.realloc_note else "")
                         self.indicator_paragraphs(ind, prefix=f"（{m}）{ind.name}（{mx}）。")
             if k == n1 and fw.adjustments:
-                self.adjustments(len(groups) + 1)
+                self.adjustments(len(groups) + 1, d + 2)
 
     def indicator_paragraphs(self, ind, prefix: str) -> None:
         r = self.ev.indicators[ind.id]
@@ -269,8 +280,8 @@ class _Builder:
         for line in rest:
             self.para(line)
 
-    def adjustments(self, number: int) -> None:
-        self.heading(f"{number}.加减分项。", 3)
+    def adjustments(self, number: int, level: int = 3) -> None:
+        self.heading(f"{number}.加减分项。", level)
         for m, adj in enumerate(self.fw.adjustments, 1):
             a = self.ev.adjustments[adj.id]
             verb = "加" if a.sign > 0 else "减"
@@ -365,10 +376,8 @@ class _Builder:
         self.cover(title)
         self.footers()
         rows = self.text_rows()
-        for ch in CHAPTERS:
+        for ch in outline(self.fw):
             self.chapter(ch, rows[ch.key])
-            if ch.key == "自评结论":
-                self.analysis()
         self.attachment()
         cp = self.doc.core_properties
         cp.title = title[:255]  # python-docx refuses longer core properties
@@ -394,20 +403,13 @@ UNRESOLVED = "【待补：{key}】"  # an unresolved placeholder in the report: 
 
 def _states_total(fw, text: str) -> bool:
     reader = getattr(fw, "text_reader", None)
-    return reader is not None and any(r.quantity == "total_score" and r.role == "value" and r.when == "this"
+    return reader is not None and any(r.quantity == TOTAL_SCORE and r.role == "value" and r.when == "this"
                                       for r in reader.read(text))
 
 
-def render(ev, *, fonts: FontSet = DEFAULT_FONTS, today: _dt.date | None = None, chart: bool = True) -> Rendered:
-    """The report in memory, with the warnings met on the way (placeholders, missing chapters)."""
-    if getattr(ev.fw, "target", None) is not None:  # the target-table family: its own outline and table
-        from .target_report import TargetBuilder  # noqa: PLC0415
-
-        return TargetBuilder(ev, fonts, today, chart).build()
+def render_fixed(ev, *, fonts: FontSet = DEFAULT_FONTS, today: _dt.date | None = None,
+                 chart: bool = True) -> Rendered:
+    """The fixed-indicator family's report in memory (docgen.build.render picks the family)."""
     return _Builder(ev, fonts, today, chart).build()
-
-
-def render_document(ev, **kw) -> docx.document.Document:
-    return render(ev, **kw).document
 
 

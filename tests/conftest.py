@@ -12,7 +12,7 @@ import pytest
 from addin.core.evaluate import evaluate
 from addin.core.framework import load_framework
 from addin.core.validation import validate
-from addin.service import make_sample, new_template, open_book
+from addin.app import write_sample as make_sample, create_template as new_template, open_book
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +52,7 @@ def sha256(path: Path) -> str:
 
 def mutate(src: Path, dst: Path, cells: dict | None = None, tables: dict | None = None) -> Path:
     """A copy of src with values written by name (through jxzp fill, as a user's file would be)."""
-    from addin.service import fill
+    from addin.app import fill_file as fill
 
     data = {"cells": [{"name": k, "value": v} for k, v in (cells or {}).items()]}
     if tables:

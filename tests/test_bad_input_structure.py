@@ -12,7 +12,7 @@ import pytest
 from openpyxl.workbook.defined_name import DefinedName
 
 from addin.core.findings import ERROR
-from addin.service import open_book
+from addin.app import open_book
 from conftest import validate_file
 from test_bad_input_kit import Guard, edit_book, excel_delete_rows, excel_insert_rows, expect, jxzp
 

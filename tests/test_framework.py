@@ -9,7 +9,7 @@ import pytest
 from addin.core.errors import FrameworkError
 from addin.core.framework import FRAMEWORK_DIR, load_framework, load_framework_file
 from addin.core.evaluate import evaluate
-from addin.service import new_template, open_book
+from addin.app import create_template as new_template, open_book
 
 BASE = (FRAMEWORK_DIR / "gd_county_2022.toml").read_text(encoding="utf-8")
 

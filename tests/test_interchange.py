@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from addin.core.errors import InputError, OutputError
-from addin.service import export, fill
+from addin.app import export_data as export, fill_file as fill
 from conftest import mutate, sha256
 
 

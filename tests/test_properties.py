@@ -19,7 +19,7 @@ from addin.core.evaluate import evaluate
 from addin.core.findings import SEVERITIES
 from addin.core.validation import RULES, rules as _rules, validate  # noqa: F401 - rules register on import
 from addin.xlsx.reader import read_book
-from addin.service import framework_for
+from addin.app import framework_for
 
 settings.register_profile("dev", max_examples=100, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from addin.core.findings import ERROR, INFO, WARNING
-from addin.service import sample_data
+from addin.app import sample_data
 from conftest import mutate, validate_file
 
 SAMPLE = sample_data()
@@ -174,7 +174,7 @@ def test_framework_declares_the_severity_of_full_marks(fw, sample_path):
 
     from addin.core.evaluate import evaluate
     from addin.core.validation import validate
-    from addin.service import open_book
+    from addin.app import open_book
 
     f2 = dataclasses.replace(fw, plausibility=dict(fw.plausibility,
                                                    target_missed_full_marks={"default": "警告", "key_task_rate": "错误"}))
@@ -191,7 +191,7 @@ def test_rules_stay_silent_without_their_data(fw, sample_path):
 
     from addin.core.evaluate import evaluate
     from addin.core.validation import validate
-    from addin.service import open_book
+    from addin.app import open_book
 
     bare = dataclasses.replace(fw, plausibility={}, text_reader=None, explanations=[])
     out = mutate(sample_path, sample_path.with_name("bare.xlsx"), {"f_budget_initial": 349.2})
@@ -240,7 +240,10 @@ def _docx_text(path) -> str:
 
 
 def test_placeholder_waiting_for_a_blank_input_is_reported_and_never_printed_raw(sample_path, tmp_path):
-    from addin.report_cmd import make_report
+    from addin.app import Report, report
+
+    def make_report(wb, **kw):
+        return report(Report(wb, **kw))
 
     out = mutate(sample_path, tmp_path / "p.xlsx", {"f_budget_initial_prev": None})
     _, res = validate_file(out)
@@ -255,7 +258,10 @@ def test_placeholder_waiting_for_a_blank_input_is_reported_and_never_printed_raw
 
 
 def test_unknown_placeholder_is_never_printed_raw(sample_path, tmp_path):
-    from addin.report_cmd import make_report
+    from addin.app import Report, report
+
+    def make_report(wb, **kw):
+        return report(Report(wb, **kw))
 
     out = mutate(sample_path, tmp_path / "u.xlsx", {"n_effect": "预算增长为{不存在的数}。"})
     oc = make_report(out, output=tmp_path / "u.docx", force=True)
@@ -264,7 +270,10 @@ def test_unknown_placeholder_is_never_printed_raw(sample_path, tmp_path):
 
 
 def test_report_does_not_append_a_total_contradicting_the_users_sentence(sample_path, tmp_path):
-    from addin.report_cmd import make_report
+    from addin.app import Report, report
+
+    def make_report(wb, **kw):
+        return report(Report(wb, **kw))
 
     rows = [list(r) for r in SAMPLE["tables"]["report_text"]["rows"]]
     for r in rows:

@@ -7,7 +7,7 @@ from pathlib import Path
 import docx
 import pytest
 
-import addin.report_cmd as report_cmd
+import addin.app.check as app_check
 from addin.cli import main
 from addin.core.findings import ERROR, INFO, WARNING, Finding, ValidationResult
 
@@ -33,7 +33,7 @@ def wb(sample_path, tmp_path) -> Path:
 def gate(monkeypatch):
     """Replace 校验 by a fixed result, so the gate is tested apart from the rules."""
     def set_result(r: ValidationResult):
-        monkeypatch.setattr(report_cmd, "_validate", lambda fw, book, ev: r)
+        monkeypatch.setattr(app_check, "run_rules", lambda fw, book, ev, debug=False: r)
     return set_result
 
 

@@ -526,7 +526,7 @@ def test_chart_is_a_native_word_chart_drawn_from_the_groups(ev, docx_bytes, part
 
 
 def test_no_plotting_or_array_library_is_imported():
-    code = ("import sys, docgen; from addin.service import sample_data; import docgen.chart; "
+    code = ("import sys, docgen; from addin.app import sample_data; import docgen.chart; "
             "bad = [m for m in ('matplotlib', 'numpy', 'PIL') if m in sys.modules]; "
             "assert not bad, bad; print('ok')")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -579,7 +579,7 @@ def test_elements_are_in_schema_order(parts):
 
 def test_absurd_scores_still_render(sample_path):
     """Scores near the float limit (校验 flags them; --force still renders): #NUM! in text, 0 in the chart."""
-    from addin.service import open_book
+    from addin.app import open_book
 
     fw, book = open_book(sample_path)
     book.cell("s_effect").value = 1e300

@@ -22,7 +22,7 @@ from addin.web.uploads import UploadStore, display_name  # noqa: E402
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
-    from addin.service import make_sample
+    from addin.app import write_sample as make_sample
 
     return make_sample(tmp_path_factory.mktemp("sample") / "乐昌_2022.xlsx")
 
@@ -211,7 +211,7 @@ def test_unknown_upload_is_404_in_chinese(client):
 
 
 def test_new_workbook(client):
-    from addin.service import export
+    from addin.app import export_data as export
 
     r = client.post("/api/new", data={"framework": "gd_county_2022", "department": "测试局", "year": "2023"})
     assert r.status_code == 200
@@ -403,7 +403,7 @@ def test_cli_shortcut_goes_to_the_desktop(tmp_path):
 
 
 def test_flask_stays_off_the_addin_start_up_paths():
-    code = ("import sys, addin.cli, addin.udfs, addin.ribbon, addin.service; "
+    code = ("import sys, addin.cli, addin.udfs, addin.ribbon, addin.app; "
             "bad = [m for m in ('flask', 'waitress', 'werkzeug', 'addin.web.app') if m in sys.modules]; "
             "assert not bad, bad; print('ok')")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
@@ -413,7 +413,7 @@ def test_flask_stays_off_the_addin_start_up_paths():
 
 @pytest.mark.parametrize("framework", ["national_dept_target", "national_project_target"])
 def test_target_table_family_through_the_page(client, tmp_path, framework):
-    from addin.service import make_sample
+    from addin.app import write_sample as make_sample
 
     book = make_sample(tmp_path / f"{framework}.xlsx", framework=framework)
     r = _post(client, "/api/validate", book, name="t.xlsx")

@@ -79,7 +79,7 @@ def browser(downloads, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
-    from addin.service import make_sample
+    from addin.app import write_sample as make_sample
 
     return make_sample(tmp_path_factory.mktemp("sample") / "乐昌市政务服务数据管理局_2022_自评表.xlsx")
 
@@ -269,7 +269,7 @@ def test_new_workbook_download(server, browser, downloads, tmp_path):
     assert "测试县财政局" in out.name
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "new-msg"), "已下载"))
     _shot(browser, "web-new.png", tmp_path)
-    from addin.service import export
+    from addin.app import export_data as export
 
     data = export(out)
     values = {c["name"]: c["value"] for c in data["cells"]}

@@ -1,6 +1,6 @@
-"""Regenerate the README's generated tables (workbook contract, validation rules).
+"""Regenerate the generated tables in docs/ (workbook contract, validation rules, finding codes).
 
-Run: python tools/update_readme.py   — tests/test_readme.py fails when README is stale.
+Run: python tools/update_readme.py   — tests/test_readme.py fails when a table is stale.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def names_table() -> str:
+    from addin.app import names_table as rows
     from addin.core.framework import load_framework
-    from addin.service import names_table as rows
 
     lines = ["| 名称 | 含义 | 类别 | 位置 |", "|---|---|---|---|"]
     for r in rows(load_framework()):
@@ -24,7 +24,6 @@ def names_table() -> str:
 
 def rules_table() -> str:
     from addin.core.validation import RULES
-    from addin.core.validation import rules as _  # noqa: F401 - registers the rules
 
     lines = ["| 规则 | 名称 | 检查什么 |", "|---|---|---|"]
     for r in RULES:
@@ -32,29 +31,46 @@ def rules_table() -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"names": names_table, "rules": rules_table}
+def codes_table() -> str:
+    from addin.core.findings import CODES
+    from addin.core.validation import RULES  # noqa: F401 - registers every rule's codes
+
+    lines = ["| 代码 | 严重程度 | 说明模板 |", "|---|---|---|"]
+    for code in sorted(CODES):
+        c = CODES[code]
+        tpl = c.template.replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| `{code}` | {c.severity.value} | {tpl} |")
+    return "\n".join(lines)
 
 
-def render(text: str) -> str:
-    for key, fn in SECTIONS.items():
+# file -> {marker: generator}
+GENERATED = {
+    "docs/names.md": {"names": names_table},
+    "docs/validation.md": {"rules": rules_table, "codes": codes_table},
+}
+
+
+def render(text: str, sections: dict) -> str:
+    for key, fn in sections.items():
         begin, end = f"<!-- {key}:begin -->", f"<!-- {key}:end -->"
         pat = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
         if not pat.search(text):
-            raise SystemExit(f"README has no {begin} / {end} markers")
+            raise SystemExit(f"no {begin} / {end} markers")
         body = fn()
         text = pat.sub(lambda m: f"{begin}\n{body}\n{end}", text)
     return text
 
 
 def main() -> None:
-    readme = ROOT / "README.md"
-    old = readme.read_text(encoding="utf-8")
-    new = render(old)
-    if new != old:
-        readme.write_text(new, encoding="utf-8")
-        print("README.md updated")
-    else:
-        print("README.md is up to date")
+    for rel, sections in GENERATED.items():
+        path = ROOT / rel
+        old = path.read_text(encoding="utf-8")
+        new = render(old, sections)
+        if new != old:
+            path.write_text(new, encoding="utf-8")
+            print(f"{rel} updated")
+        else:
+            print(f"{rel} is up to date")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,29 @@ DEFAULT_TEXT: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def outline(fw) -> tuple:
+    """The report's chapters: the framework's [report] outline, or (a framework without one) the sample's."""
+    declared = getattr(fw, "report_outline", ())
+    if declared:
+        return tuple(declared)
+    from .target import ReportChapter  # noqa: PLC0415
+
+    out = []
+    for c in CHAPTERS:
+        out.append(ReportChapter(c.key, c.headings, ("conclusion",) if c.key == "自评结论" else (),
+                                 c.key in ("下属单位", "支出目标及任务", "人员编制", "收入情况", "支出情况")))
+        if c.key == "自评结论":
+            out.append(ReportChapter("绩效分析", (ANALYSIS_HEADING,), ("groups",), True))
+    return tuple(out)
+
+
+def default_texts(fw) -> tuple[tuple[str, str, str], ...]:
+    """(chapter, kind, text) paragraphs a new 报告文字 carries and the report falls back on."""
+    if getattr(fw, "report_outline", ()):
+        return tuple(getattr(fw, "report_texts", ()))
+    return DEFAULT_TEXT
+
+
 def chapter_keys(fw) -> tuple[str, ...]:
     """The 章节 choices of 报告文字: the framework's [report] outline, or the sample's chapters."""
     outline = getattr(fw, "report_outline", ())
@@ -46,5 +69,7 @@ def expected_chapters(fw) -> tuple[str, ...]:
     """Chapters only the user's text fills (a 提示 when 报告文字 has none)."""
     outline = getattr(fw, "report_outline", ())
     if outline:
-        return tuple(c.key for c in outline if not c.auto)
+        with_text = {t[0] for t in getattr(fw, "report_texts", ())}
+        return tuple(c.key for c in outline if not c.auto and not getattr(c, "optional", False)
+                     and c.key not in with_text)
     return ("部门主要职责", "主要绩效", "存在问题", "相关建议")

@@ -99,6 +99,21 @@ TEXT_COLUMNS = (("chapter", "rpt_chapter", "章节"), ("kind", "rpt_kind", "类�
 REPORT_TEXT = "rpt_text"  # the text column (its overflow rows are read, 校验 checks its numbers)
 REPORT_CHAPTER = "rpt_chapter"
 REPORT_KIND = "rpt_kind"
+# target family: the indicator table's columns (id, header, kind, width); names t_<id>
+TARGET_TABLE_COLUMNS: tuple[tuple[str, str, str, float], ...] = (
+    ("level1", "一级指标", "text", 11),
+    ("level2", "二级指标", "text", 13),
+    ("name", "三级指标", "text", 28),
+    ("nature", "指标性质", "nature", 7),
+    ("target", "年度指标值", "value", 12),
+    ("unit", "度量单位", "text", 7),
+    ("actual", "实际完成值", "value", 12),
+    ("weight", "分值", "number", 6),
+    ("score", "得分", "score", 6),
+    ("ratio", "完成率", "calc", 8),
+    ("suggest", "建议得分", "calc", 8),
+    ("reason", "偏差原因分析及改进措施", "text", 36),
+)
 # names jxzp owns in a workbook; any other name is the user's and left alone
 _OWN_PREFIXES = ("f_", "m_", "p_", "v_", "sug_", "s_", "max_", "n_", "sub_", "grp_", "rpt_", "adj_", "chart_", "t_", "wsum_")
 _OWN_NAMES = {TOTAL_SCORE, GRADE}
@@ -306,11 +321,9 @@ def build_contract(fw: "Framework", sheets: Sheets | None = None) -> Contract:
         put(e)
     c.tables["report_text"] = TableSpec("report_text", sh.text, texts, REPORT_TEXT, "报告文字")
     if spec is not None:
-        from .target import TABLE_COLUMNS  # noqa: PLC0415
-
         tcols = tuple(NameSpec(target_column_name(cid), f"{spec.sheet}·{header}（列）", Kind.COLUMN, kind != "calc",
                                spec.sheet, owner=cid, table="indicators", role=cid, anchor=header)
-                      for cid, header, kind, _w in TABLE_COLUMNS)
+                      for cid, header, kind, _w in TARGET_TABLE_COLUMNS)
         for e in tcols:
             put(e)
         c.tables["indicators"] = TableSpec("indicators", spec.sheet, tcols, target_column_name("name"), spec.sheet)

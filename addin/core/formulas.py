@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from .contract import ADJ_TOTAL, GRADE, TOTAL_SCORE
 from .framework import Framework, Indicator
 from . import native
 from .metrics import excel_formula, legacy_formula, udf_names
@@ -69,7 +70,7 @@ def grade_formula(fw: Framework) -> str:
     grades = sorted(fw.grades, key=lambda g: -g.min)
     expr = f'"{grades[-1].name}"'
     for g in reversed(grades[:-1]):
-        expr = f'IF(total_score>={g.min:g},"{g.name}",{expr})'
+        expr = f'IF({TOTAL_SCORE}>={g.min:g},"{g.name}",{expr})'
     return "=" + expr
 
 
@@ -96,9 +97,9 @@ def computed_formulas(fw: Framework) -> dict[str, str]:
         for g in fw.target.groups:
             out[g.total_name] = group_total_formula(g, "score")
             out[g.weight_sum_name] = group_total_formula(g, "weight")
-    out["adj_total"] = adj_total_formula(fw)
-    out["total_score"] = total_formula(fw)
-    out["grade"] = grade_formula(fw)
+    out[ADJ_TOTAL] = adj_total_formula(fw)
+    out[TOTAL_SCORE] = total_formula(fw)
+    out[GRADE] = grade_formula(fw)
     return out
 
 

@@ -19,8 +19,21 @@ from . import contract as ct
 from .errors import FrameworkError
 
 FRAMEWORK_DIR = Path(__file__).with_name("frameworks")
-# Where a department puts its own frameworks so Excel's UDF server finds them too.
-USER_FRAMEWORK_DIR = Path.home() / ".jxzp" / "frameworks"
+# Where a department puts its own frameworks (so Excel's UDF server finds them too). Set by the
+# edges from their Settings (addin.app.Settings.apply); the core itself reads no environment.
+_user_dirs: list[Path] = []
+
+
+def set_user_framework_dir(path: Path | None) -> None:
+    """Search `path` (after the bundled ones) for frameworks named by id; None: bundled only."""
+    new = [Path(path)] if path else []
+    if new != _user_dirs:
+        _user_dirs[:] = new
+        load_framework.cache_clear()
+
+
+def user_framework_dir() -> Path | None:
+    return _user_dirs[0] if _user_dirs else None
 DEFAULT_FRAMEWORK = "gd_county_2022"
 
 FIELD_KINDS = {"text", "longtext", "year", "amount", "count", "rate", "yesno"}
@@ -45,6 +58,7 @@ class Field:
     unit: str = ""
     help: str = ""
     aliases: tuple[str, ...] = ()
+    role: str | None = None  # what the report and rules use it for: "department", "year", … (contract.ROLES)
 
     @property
     def name(self) -> str:
@@ -242,6 +256,8 @@ class Framework:
     form_title: str = "部门整体支出绩效自评表"  # the official form's title (sheets, report's attached table)
     target: Any = None  # TargetSpec of the target-table family
     report_outline: tuple = ()  # ReportChapter of the framework's [report] section
+    report_texts: tuple = ()  # (chapter, kind, text): default paragraphs of 报告文字 ([[report.texts]])
+    sheets: Any = None  # contract.Sheets: names of the template's own sheets ([sheets])
     prev_fields: dict = field(default_factory=dict)  # f_ name -> name whose value becomes it next year (上年 fields)
     carry_fields: tuple = ()  # f_ names copied unchanged into next year's workbook (部门、人员编制…)
 
@@ -374,7 +390,7 @@ def parse_framework(data: dict, path: Path) -> Framework:
             id=str(f.get("id")), label=_get(ctx, f, "label", w, str) or "?", kind=kind or "text",
             section=_get(ctx, f, "section", w, str, "基本情况"), required=_get(ctx, f, "required", w, bool, False),
             unit=_get(ctx, f, "unit", w, str, ""), help=_get(ctx, f, "help", w, str, ""),
-            aliases=tuple(_get(ctx, f, "aliases", w, list, [])),
+            aliases=tuple(_get(ctx, f, "aliases", w, list, [])), role=_get(ctx, f, "role", w, str, None),
         ))
     labels = [f.label for f in fields]
     for lab in {x for x in labels if labels.count(x) > 1}:
@@ -548,20 +564,20 @@ def parse_framework(data: dict, path: Path) -> Framework:
     prev_fields, carry_fields = {}, []
     for i, f in enumerate(data.get("fields", [])):
         if f.get("carry") is True:
-            carry_fields.append(f"f_{f.get('id')}")
+            carry_fields.append(ct.field_name(str(f.get('id'))))
         src = f.get("prev_of")
         if src is None:
             continue
         if src not in all_names:
             ctx.err(f"fields[{i}]", f"prev_of “{src}” 不是已声明的录入项、计算值或 total_score")
         else:
-            prev_fields[f"f_{f.get('id')}"] = src
+            prev_fields[ct.field_name(str(f.get('id')))] = src
     reader = None
     if "text_reader" in data:
         from .reading import PatternError, PatternSet  # noqa: PLC0415
 
         try:
-            reader = PatternSet.from_data(data["text_reader"], all_names | {"total_score"})
+            reader = PatternSet.from_data(data["text_reader"], all_names | {ct.TOTAL_SCORE})
         except PatternError as e:
             ctx.err("text_reader", str(e))
 
@@ -571,7 +587,7 @@ def parse_framework(data: dict, path: Path) -> Framework:
         plaus = {}
     for key, v in plaus.items():
         for n in ([v] if isinstance(v, str) else v if isinstance(v, list) else []):
-            if isinstance(n, str) and n[:2] in ("f_", "m_") and n not in all_names:
+            if isinstance(n, str) and ct.is_ours(n) and n not in all_names:
                 ctx.err(f"plausibility.{key}", f"名称 “{n}” 未声明")
     expl = []
     for i, e in enumerate(data.get("explanations", [])):
@@ -607,8 +623,11 @@ def parse_framework(data: dict, path: Path) -> Framework:
     for r in realloc:
         if r.source in ind_max and not _close(r.points, ind_max[r.source]):
             ctx.err("reallocations", f"转出分值 {r.points:g} 应等于“{r.source}”的分值 {ind_max[r.source]:g}")
+    fixed_sheets = _parse_sheets(ctx, data)
+    report_texts = _parse_report_texts(ctx, data, outline)
+    _check_roles(ctx, fields)
     sheets = [g.sheet for g in level1]
-    reserved = set(ct.SHEETS.fixed())
+    reserved = set(fixed_sheets.fixed())
     if target is not None:
         sheets.append(target.sheet)
     for s in sheets:
@@ -632,9 +651,80 @@ def parse_framework(data: dict, path: Path) -> Framework:
         reallocations=realloc, adjustments=adjustments, text_checks=checks, consistency=consistency,
         cross_checks=cross, path=path, family=family or "fixed_indicators",
         purpose=head.get("purpose", ""), form_title=head.get("form_title", "部门整体支出绩效自评表"), target=target, report_outline=outline, prev_fields=prev_fields,
-        carry_fields=tuple(carry_fields),
+        carry_fields=tuple(carry_fields), report_texts=report_texts, sheets=fixed_sheets,
         text_reader=reader, plausibility=dict(plaus), explanations=expl,
     )
+
+
+_SHEET_KEYS = ("guide", "info", "projects", "adjust", "summary", "text")  # 校验结果 and the marks sheet keep their names
+
+
+def _sheet_name_problem(s: str) -> str | None:
+    if not s or len(s) > 31 or re.search(r"[\[\]:*?/\\']", s) or s.startswith("_jxzp"):
+        return f"工作表名“{s}”不符合 Excel 规则（1–31 个字符，不含 []:*?/\\'）"
+    return None
+
+
+def _parse_sheets(ctx: _Ctx, data: dict) -> "ct.Sheets":
+    """[sheets]: the template's own sheets renamed (校验结果 keeps its name)."""
+    raw = data.get("sheets", {})
+    if not isinstance(raw, dict):
+        ctx.err("[sheets]", "须为表")
+        return ct.SHEETS
+    names = {}
+    for key, v in raw.items():
+        if key not in _SHEET_KEYS:
+            ctx.err("[sheets]", f"“{key}”不是可改名的工作表，可用：{'、'.join(_SHEET_KEYS)}")
+        elif not isinstance(v, str) or _sheet_name_problem(v):
+            ctx.err("[sheets]", _sheet_name_problem(str(v)) or f"{key} 须为文字")
+        else:
+            names[key] = v
+    sheets = ct.Sheets(**names)
+    fixed = sheets.fixed()
+    for s in {x for x in fixed if fixed.count(x) > 1}:
+        ctx.err("[sheets]", f"工作表名“{s}”重复")
+    return sheets
+
+
+def _parse_report_texts(ctx: _Ctx, data: dict, outline) -> tuple[tuple[str, str, str], ...]:
+    """[[report.texts]]: default paragraphs; each names a chapter of the outline."""
+    rep = data.get("report")
+    items = rep.get("texts", []) if isinstance(rep, dict) else []
+    keys = {c.key for c in outline}
+    out = []
+    for i, t in enumerate(items if isinstance(items, list) else []):
+        w = f"report.texts[{i}]"
+        if not isinstance(t, dict):
+            ctx.err(w, "须为表")
+            continue
+        chapter, text, kind = t.get("chapter"), t.get("text"), t.get("kind", "正文")
+        if not isinstance(text, str) or not text.strip():
+            ctx.err(w, "text 须为文字")
+        elif chapter not in keys:
+            ctx.err(w, f"章节“{chapter}”不在 [[report.chapters]] 中")
+        elif kind not in ("正文", "标题"):
+            ctx.err(w, "kind 须为 正文 或 标题")
+        else:
+            out.append((chapter, kind, text))
+    return tuple(out)
+
+
+def _check_roles(ctx: _Ctx, fields: list[Field]) -> None:
+    """Each role once; the report needs department and year (declared, or a field with that id)."""
+    seen: dict[str, str] = {}
+    for f in fields:
+        if f.role is None:
+            continue
+        if f.role not in ct.ROLES:
+            ctx.err(f"fields（{f.label}）", f"role “{f.role}” 须为 {'、'.join(ct.ROLES)} 之一")
+        elif f.role in seen:
+            ctx.err(f"fields（{f.label}）", f"role “{f.role}” 已由“{seen[f.role]}”使用")
+        else:
+            seen[f.role] = f.label
+    ids = {f.id for f in fields}
+    for role in ("department", "year"):
+        if role not in seen and role not in ids:
+            ctx.err("fields", f"没有 role = \"{role}\" 的录入项（报告的封面和标题需要它）")
 
 
 def _severity(ctx: _Ctx, where: str, v: str | None) -> str:
@@ -689,7 +779,7 @@ def load_framework_file(path: str | Path) -> Framework:
 
 
 def available_frameworks() -> list[str]:
-    found = {p.stem for d in (FRAMEWORK_DIR, USER_FRAMEWORK_DIR) if d.is_dir() for p in d.glob("*.toml")}
+    found = {p.stem for d in (FRAMEWORK_DIR, *_user_dirs) if d.is_dir() for p in d.glob("*.toml")}
     return sorted(found)
 
 
@@ -699,8 +789,9 @@ def load_framework(ident: str = DEFAULT_FRAMEWORK) -> Framework:
     if ident.endswith(".toml") or "/" in ident or "\\" in ident:
         return load_framework_file(ident)
     path = FRAMEWORK_DIR / f"{ident}.toml"
-    if not path.is_file():
-        path = USER_FRAMEWORK_DIR / f"{ident}.toml"
+    for d in _user_dirs:
+        if not path.is_file():
+            path = d / f"{ident}.toml"
     if not _ID_RE.match(ident) or not path.is_file():
         raise FrameworkError(
             f"找不到指标体系“{ident}”。可用：{', '.join(available_frameworks())}；也可给出 .toml 文件路径")

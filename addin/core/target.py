@@ -29,20 +29,7 @@ NATURE_KINDS = (GE, LE, EQ, QUAL)
 NATURE_LABELS = {GE: "正向（≥）", LE: "反向（≤）", EQ: "等于（=）", QUAL: "定性"}
 
 # column id -> (header, kind, width); kinds: text / nature / value / number / score; "calc" columns are formulas
-TABLE_COLUMNS: tuple[tuple[str, str, str, float], ...] = (
-    ("level1", "一级指标", "text", 11),
-    ("level2", "二级指标", "text", 13),
-    ("name", "三级指标", "text", 28),
-    ("nature", "指标性质", "nature", 7),
-    ("target", "年度指标值", "value", 12),
-    ("unit", "度量单位", "text", 7),
-    ("actual", "实际完成值", "value", 12),
-    ("weight", "分值", "number", 6),
-    ("score", "得分", "score", 6),
-    ("ratio", "完成率", "calc", 8),
-    ("suggest", "建议得分", "calc", 8),
-    ("reason", "偏差原因分析及改进措施", "text", 36),
-)
+TABLE_COLUMNS = ct.TARGET_TABLE_COLUMNS  # the indicator table is part of the workbook contract
 INPUT_COLUMNS = tuple(c[0] for c in TABLE_COLUMNS if c[2] != "calc")
 CALC_COLUMNS = tuple(c[0] for c in TABLE_COLUMNS if c[2] == "calc")
 
@@ -457,6 +444,7 @@ class ReportChapter:
     key: str  # the value in 报告文字's 章节 column
     headings: tuple[str, ...]  # headings opened before its paragraphs, outermost first
     auto: tuple[str, ...] = ()  # generated blocks, from AUTO_BLOCKS
+    optional: bool = False  # no 提示 when 报告文字 has nothing for it
 
 
 def parse_report_outline(ctx, data: dict) -> tuple[ReportChapter, ...]:
@@ -480,7 +468,11 @@ def parse_report_outline(ctx, data: dict) -> tuple[ReportChapter, ...]:
         if not isinstance(auto, list) or any(a not in AUTO_BLOCKS for a in auto):
             ctx.err(w, f"auto 只能取 {', '.join(AUTO_BLOCKS)}")
             auto = []
-        out.append(ReportChapter(key, tuple(heads), tuple(auto)))
+        optional = c.get("optional", False)
+        if not isinstance(optional, bool):
+            ctx.err(w, "optional 须为 true 或 false")
+            optional = False
+        out.append(ReportChapter(key, tuple(heads), tuple(auto), optional))
     if not out:
         ctx.err("[report]", "至少需要一个 [[report.chapters]]")
     return tuple(out)

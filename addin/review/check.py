@@ -95,7 +95,7 @@ def _code(f) -> str:
 
 def review_file(path: str | Path) -> FileResult:
     """Read and check one workbook; never raises for a bad file (the status says what happened)."""
-    from ..service import framework_for  # noqa: PLC0415
+    from ..app import framework_for  # noqa: PLC0415
     from ..xlsx.reader import read_book  # noqa: PLC0415
 
     path = str(path)

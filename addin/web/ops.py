@@ -25,27 +25,27 @@ class Checked:
 
 def validate(path: Path, *, shown_name: str) -> Checked:
     from ..core.contract import contract_for  # noqa: PLC0415
-    from ..validate_cmd import validate_file  # noqa: PLC0415
+    from ..app import check_file  # noqa: PLC0415
 
-    fw, book, ev, result = validate_file(path)
-    data = result.to_dict()
-    data["totals"] = {"total": ev.total, "grade": ev.grade}
+    checked = check_file(path)
+    fw, book, result = checked.fw, checked.book, checked.result
+    data = checked.to_dict()
     data["source"] = shown_name  # the user's file name, not the server's temporary path
     return Checked(data, EXIT_CONTENT if result.has_errors else EXIT_OK, list(book.sheets),
                    {i.id: i.name for i in fw.indicators}, {e.name: e.label for e in contract_for(fw).cells()})
 
 
 def annotate(path: Path, out: Path) -> Path:
-    from ..validate_cmd import validate_file  # noqa: PLC0415
+    from ..app import check_file  # noqa: PLC0415
     from ..xlsx.annotate import annotate_copy  # noqa: PLC0415
 
-    fw, _book, _ev, result = validate_file(path)
-    return annotate_copy(fw, path, out, result, overwrite=True)
+    checked = check_file(path)
+    return annotate_copy(checked.fw, path, out, checked.result, overwrite=True)
 
 
 def clear(path: Path, out: Path) -> Path:
     """A copy without jxzp's marks (fills and notes put back as they were)."""
-    from ..service import open_book  # noqa: PLC0415
+    from ..app import open_book  # noqa: PLC0415
     from ..xlsx.annotate import clear_marks  # noqa: PLC0415
     from ..xlsx.files import load_workbook_safely  # noqa: PLC0415
     from ..xlsx.finish import save_workbook  # noqa: PLC0415
@@ -67,9 +67,9 @@ class Report:
 
 def report(path: Path, out: Path, *, force: bool) -> Report:
     from ..core.findings import ERROR  # noqa: PLC0415
-    from ..report_cmd import make_report  # noqa: PLC0415
+    from .. import app  # noqa: PLC0415
 
-    o = make_report(path, output=out, force=force, overwrite=True)
+    o = app.report(app.Report(path, out, force=force, overwrite=True))
     return Report(o.written, o.path, o.validation.count(ERROR), o.validation.summary_line(), list(o.warnings))
 
 
@@ -84,14 +84,14 @@ def frameworks() -> list[dict[str, Any]]:
 
 
 def new_workbook(out: Path, *, framework: str | None, year: int | None, department: str | None) -> Path:
-    from ..service import new_template  # noqa: PLC0415
+    from ..app import create_template as new_template  # noqa: PLC0415
 
     return new_template(out, framework=framework, year=year, department=department, overwrite=True)
 
 
 def next_year_workbook(previous: Path, out: Path) -> tuple[Path, dict[str, Any]]:
     """`jxzp new --from`: framework, year and department come from last year's workbook."""
-    from ..service import new_from_previous  # noqa: PLC0415
+    from ..app import new_from_previous  # noqa: PLC0415
 
     return new_from_previous(previous, out, overwrite=True)
 

@@ -189,19 +189,3 @@ def set_interpreter(data: bytes, interpreter: str) -> bytes:
 
 def udf_names() -> list[str]:
     return list(udf_functions())
-
-
-def cli_build(args, say) -> int:
-    from ..xlsx.files import atomic_write, check_output_path  # noqa: PLC0415
-
-    out = Path(args.output or DEFAULT_OUTPUT)
-    if out.suffix.lower() not in (".xlam", ".xlsm"):
-        raise InputError(f"输出文件应以 .xlam 结尾（加载项），或 .xlsm（同样内容的启用宏工作簿，供检查用）：{out}")
-    if out == DEFAULT_OUTPUT and not out.parent.exists():
-        out.parent.mkdir(parents=True)
-    out = check_output_path(out, overwrite=args.overwrite)
-    data = build_addin(addin=out.suffix.lower() == ".xlam")
-    atomic_write(out, lambda tmp: tmp.write_bytes(data), overwrite=args.overwrite)
-    say(f"已生成 Excel 加载项：{out}（{len(data) // 1024} KB；{len(udf_names())} 个工作表函数；xlwings {XLWINGS_VERSION}）")
-    say("在 Windows 上运行 jxzp install-addin 安装；安装说明见 README“在 Excel 中安装”一节。")
-    return 0

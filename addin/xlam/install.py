@@ -140,14 +140,3 @@ def remove(say) -> int:
     say(f"已卸载 Excel 加载项：{target}")
     say("重新启动 Excel 后“绩效自评”选项卡消失。已有的自评表改用公式中的普通函数计算，数字不变；重新安装后恢复用加载项计算。")
     return EXIT_OK
-
-
-def cli_install(args, say, uninstall: bool) -> int:
-    if not is_windows():
-        for line in NOT_WINDOWS:
-            say(line)
-        return EXIT_UNSUPPORTED
-    if uninstall:
-        return remove(say)
-    install(getattr(args, "addin", None), say)
-    return EXIT_OK

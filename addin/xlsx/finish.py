@@ -18,6 +18,7 @@ from typing import Any
 from lxml import etree
 from openpyxl.utils import get_column_letter
 
+from ..core.contract import contract_for
 from ..core.evaluate import evaluate
 from ..core.framework import Framework
 from ..core.numeric import is_number
@@ -31,7 +32,7 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 def prepare(wb, fw: Framework) -> None:
     """Before saving: heights of indicator rows and print areas of the long tables."""
-    from .template import SHEET_PROJECTS, SHEET_TEXT, _fit_height  # noqa: PLC0415
+    from .template import _fit_height  # noqa: PLC0415
     from .writer import name_cells  # noqa: PLC0415
 
     for ind in fw.indicators:
@@ -44,12 +45,12 @@ def prepare(wb, fw: Framework) -> None:
         need = _fit_height([(c.value, width)], 13)
         if (ws.row_dimensions[c.row].height or 15) < need:
             ws.row_dimensions[c.row].height = need
-    tables = [(SHEET_PROJECTS, "p_name", ["p_name", "p_remark"]), (SHEET_TEXT, "rpt_text", ["rpt_text"])]
-    if fw.target is not None:  # the department's indicator rows
-        from ..core.target import column_name  # noqa: PLC0415
-
-        tables.append((fw.target.sheet, column_name("name"),
-                       [column_name(c) for c in ("level2", "name", "target", "actual", "reason")]))
+    contract = contract_for(fw)
+    tables = []
+    for tid, extra in (("projects", ("remark",)), ("report_text", ()), ("indicators", ("level2", "target", "actual", "reason"))):
+        if tid in contract.tables:  # "indicators": the target family's rows
+            t = contract.table(tid)
+            tables.append((t.sheet, t.key, [t.key] + [c for c in (t.column(r) for r in extra) if c]))
     for sheet, col_name, text_cols in tables:
         cells = name_cells(wb, col_name)
         if not cells or sheet not in wb.sheetnames:
@@ -107,8 +108,9 @@ def _computed_values(path: Path, fw: Framework) -> dict[tuple[str, str], Any]:
                 if c.formula is not None and i < len(ev.rows):
                     out[(c.sheet, c.coord)] = getattr(ev.rows[i], attr)
     # per-project 执行率: =IF(OR(name="",budget=""),"",EXEC_RATE(spent,budget))
-    names, budgets, spent = book.column("p_name"), book.column("p_budget"), book.column("p_spent")
-    for i, c in enumerate(book.column("p_exec_rate")):
+    projects = contract_for(fw).table("projects")
+    names, budgets, spent = (book.column(projects.column(r) or "") for r in ("name", "budget", "spent"))
+    for i, c in enumerate(book.column(projects.column("exec_rate") or "")):
         if c.formula is None or i >= len(names):
             continue
         if names[i].value in (None, "") or i >= len(budgets) or budgets[i].value in (None, ""):

@@ -18,7 +18,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..core.chapters import DEFAULT_TEXT, PARAGRAPH_KINDS, chapter_keys
+from ..core import contract as ct
+from ..core.contract import SHEETS
+from ..core.chapters import PARAGRAPH_KINDS, chapter_keys, default_texts
 from ..core.framework import Framework, Indicator
 from ..core.formulas import adj_total_formula, grade_formula, max_formula, suggest_formula, total_formula
 from ..core import dv_text, native
@@ -27,13 +29,9 @@ from ..core.model import META_FRAMEWORK, META_VERSION, TEMPLATE_VERSION
 from ..core.placeholders import Placeholders
 from . import styles as st
 
-SHEET_GUIDE = "填表说明"
-SHEET_INFO = "基本信息"
-SHEET_PROJECTS = "项目清单"
-SHEET_ADJUST = "加减分"
-SHEET_SUMMARY = "汇总"
-SHEET_TEXT = "报告文字"
-SHEET_RESULTS = "校验结果"
+# sheet names come from the workbook contract (one definition)
+SHEET_GUIDE, SHEET_INFO, SHEET_PROJECTS = SHEETS.guide, SHEETS.info, SHEETS.projects
+SHEET_ADJUST, SHEET_SUMMARY, SHEET_TEXT, SHEET_RESULTS = SHEETS.adjust, SHEETS.summary, SHEETS.text, SHEETS.results
 
 PROJECT_ROWS = 200  # capacity of 项目清单 (rows inserted inside the range extend the names in Excel)
 TEXT_ROWS = 400  # capacity of 报告文字
@@ -43,7 +41,7 @@ IND_HEADER = ("一级指标", "二级指标", "三级指标", "分值", "适用�
 IND_WIDTHS = (10, 11, 16, 6, 7, 34, 34, 11, 8, 8, 48)
 AUTHOR = "jxzp"
 EXCEL_CALC_ID = 191029  # the calculation engine of Excel 2019/2021/365, as they write it
-CHART_NAME = "chart_groups"  # 汇总 table the chart plots; found by name when the chart is re-added
+CHART_NAME = ct.CHART  # 汇总 table the chart plots; found by name when the chart is re-added
 
 
 @dataclass
@@ -69,6 +67,7 @@ def _fit_height(texts_widths: list[tuple[str, float]], base: float = 15.0) -> fl
 class _Builder:
     def __init__(self, fw: Framework, year: int | None, department: str | None):
         self.fw = fw
+        self.sheets = ct.contract_for(fw).sheets  # the framework's names for the template's own sheets
         self.year = year
         self.department = department
         self.wb = Workbook()
@@ -144,7 +143,7 @@ class _Builder:
     # ---- sheets
     def guide(self) -> None:
         fw = self.fw
-        ws = self.wb.create_sheet(SHEET_GUIDE)
+        ws = self.wb.create_sheet(self.sheets.guide)
         ws.column_dimensions["A"].width = 22
         ws.column_dimensions["B"].width = 90
         self.title(ws, f"{_form_title(fw)} · 填表说明", 2)
@@ -180,8 +179,8 @@ class _Builder:
 
     def info(self) -> None:
         fw = self.fw
-        ws = self.wb.create_sheet(SHEET_INFO)
-        self.title(ws, "基本信息", 4)
+        ws = self.wb.create_sheet(self.sheets.info)
+        self.title(ws, self.sheets.info, 4)
         self.header(ws, 2, ("项目", "数值", "单位", "说明"), (26, 22, 8, 60))
         r = 3
         section = None
@@ -254,10 +253,10 @@ class _Builder:
 
     def projects(self) -> None:
         fw = self.fw
-        ws = self.wb.create_sheet(SHEET_PROJECTS)
+        ws = self.wb.create_sheet(self.sheets.projects)
         cols = fw.project_columns
         ncol = len(cols) + 2
-        self.title(ws, "项目清单", ncol)
+        self.title(ws, self.sheets.projects, ncol)
         flags = "、".join(f"“{c.label}”" for c in cols if c.kind == "yesno")
         note = "每个项目一行。" + (f"{flags}请选“是”或“否”。" if flags else "")
         if fw.target is None:
@@ -294,7 +293,7 @@ class _Builder:
             elif c_def.kind == "amount":
                 amount.add(rng)
         rl = get_column_letter(ncol)
-        self.name("p_exec_rate", ws, f"${rl}${first}:${rl}${last}")
+        self.name(ct.PROJECT_RATE, ws, f"${rl}${first}:${rl}${last}")
         ws.freeze_panes = "C4"
         self.a4(ws, True, "$3:$3")
         self.protect(ws, insert_rows=True)
@@ -388,7 +387,7 @@ class _Builder:
 
     def adjust(self) -> None:
         fw = self.fw
-        ws = self.wb.create_sheet(SHEET_ADJUST)
+        ws = self.wb.create_sheet(self.sheets.adjust)
         self.title(ws, "加减分项", 6)
         self.header(ws, 2, ("类别", "分值上限", "指标解释", "评分标准", "自评得分", "评分说明（列明依据文件）"),
                     (10, 9, 34, 34, 9, 60))
@@ -424,14 +423,14 @@ class _Builder:
             ws.cell(r, col).font = st.SECTION_FONT
         c = ws.cell(r, 5, adj_total_formula(fw))
         self.style(c, calc=True, fmt=st.FMT_SCORE, center=True)
-        self.cell_name("adj_total", ws, r, 5)
+        self.cell_name(ct.ADJ_TOTAL, ws, r, 5)
         ws.freeze_panes = "A3"
         self.a4(ws, True, "$2:$2")
         self.protect(ws)
 
     def summary(self) -> None:
         fw = self.fw
-        ws = self.wb.create_sheet(SHEET_SUMMARY)
+        ws = self.wb.create_sheet(self.sheets.summary)
         self.title(ws, "自评得分汇总", 4)
         self.header(ws, 2, ("一级指标", "分值", "自评得分", "说明"), (22, 10, 12, 40))
         r = 3
@@ -446,7 +445,7 @@ class _Builder:
             r += 1
         last = r - 1
         ws.cell(r, 1, "加减分")
-        c = ws.cell(r, 3, "=adj_total")
+        c = ws.cell(r, 3, "=" + ct.ADJ_TOTAL)
         for col in (1, 2, 4):
             self.style(ws.cell(r, col), center=col != 4)
         self.style(c, calc=True, fmt=st.FMT_SCORE, center=True)
@@ -460,7 +459,7 @@ class _Builder:
         self.style(c, calc=True, fmt=st.FMT_SCORE, center=True)
         c.font = st.SECTION_FONT
         ws.cell(r, 4, f"含加减分，最高 {fw.total_cap:g} 分" if fw.total_cap is not None else None)
-        self.cell_name("total_score", ws, r, 3)
+        self.cell_name(ct.TOTAL_SCORE, ws, r, 3)
         r += 1
         ws.cell(r, 1, "等级")
         c = ws.cell(r, 3, grade_formula(fw))
@@ -470,7 +469,7 @@ class _Builder:
         grades = sorted(fw.grades, key=lambda g: -g.min)
         ws.cell(r, 4, "；".join(f"{g.name} ≥ {g.min:g}" if g.min > 0 else f"{g.name} < {grades[i - 1].min:g}"
                                for i, g in enumerate(grades)))
-        self.cell_name("grade", ws, r, 3)
+        self.cell_name(ct.GRADE, ws, r, 3)
         r += 2
         self.header_row = r
         for i, lab in enumerate(("二级指标", "分值", "自评得分", "所属一级指标"), 1):
@@ -493,8 +492,8 @@ class _Builder:
         self.protect(ws)
 
     def report_text(self) -> None:
-        ws = self.wb.create_sheet(SHEET_TEXT)
-        self.title(ws, "报告文字（每行一段，按章节顺序写入报告）", 5)
+        ws = self.wb.create_sheet(self.sheets.text)
+        self.title(ws, f"{self.sheets.text}（每行一段，按章节顺序写入报告）", 5)
         if self.fw.target is None:
             note = ("“章节”决定段落进入报告的位置；“类型”为“标题”的行按小标题排版。可写占位符，如 {年初预算}、"
                     "{年初预算增长率|增减}，生成报告时换成表中数值（见“填表说明”）。“绩效分析”一章由各指标的自评得分和评分说明自动生成。")
@@ -521,21 +520,21 @@ class _Builder:
             t.alignment = st.WRAP_TOP
             t.number_format = st.FMT_TEXT
             self.style(ws.cell(r, 5), input_=True)
-        for i, (ch, kd, text) in enumerate(DEFAULT_TEXT if not self.fw.report_outline else ()):
+        for i, (ch, kd, text) in enumerate(default_texts(self.fw)):
             ws.cell(first + i, 2, ch)
             ws.cell(first + i, 3, kd)
             ws.cell(first + i, 4, text)
             ws.row_dimensions[first + i].height = _fit_height([(text, 100)])
         chap.add(f"B{first}:B{last}")
         kind.add(f"C{first}:C{last}")
-        for nm, col in (("rpt_chapter", "B"), ("rpt_kind", "C"), ("rpt_text", "D"), ("rpt_remark", "E")):
+        for (_, nm, _), col in zip(ct.TEXT_COLUMNS, "BCDE"):
             self.name(nm, ws, f"${col}${first}:${col}${last}")
         ws.freeze_panes = "A4"
         self.a4(ws, True, "$3:$3")
         self.protect(ws, insert_rows=True)
 
     def results(self) -> None:
-        ws = self.wb.create_sheet(SHEET_RESULTS)
+        ws = self.wb.create_sheet(self.sheets.results)
         self.title(ws, "校验结果", len(RESULTS_HEADER))
         ws.cell(2, 1, "尚未校验。点击“绩效自评”选项卡中的“校验”，或运行 jxzp validate 工作簿.xlsx --annotate 副本.xlsx。")
         ws.cell(2, 1).font = st.NOTE_FONT
@@ -590,10 +589,11 @@ def _fill_order(fw: Framework) -> str:
                 "偏差原因分析及改进措施）；各一级指标的三级分值合计应等于该一级指标的分值。\n"
                 "4. 报告文字：按章节填写报告正文，每行一段。\n"
                 "5. 点击“绩效自评”选项卡中的“校验”，按“校验结果”修改；再点击“生成报告”。")
-    return ("1. 基本信息：部门、年度、人员编制、收支、支出进度、结转结余、政府采购、公用经费和三公经费等。\n"
-            "2. 项目清单：每个项目一行，填写是否设置绩效目标、是否按时完成（是/否）。\n"
-            "3. 预算编制、预算执行、资金使用效益、加减分：逐项填写“自评得分”和“评分说明”。\n"
-            "4. 报告文字：按章节填写报告正文，每行一段；可使用占位符引用表中数值。\n"
+    sh = ct.contract_for(fw).sheets
+    return (f"1. {sh.info}：部门、年度、人员编制、收支、支出进度、结转结余、政府采购、公用经费和三公经费等。\n"
+            f"2. {sh.projects}：每个项目一行，填写是否设置绩效目标、是否按时完成（是/否）。\n"
+            f"3. {'、'.join(g.sheet for g in fw.level1)}、{sh.adjust}：逐项填写“自评得分”和“评分说明”。\n"
+            f"4. {sh.text}：按章节填写报告正文，每行一段；可使用占位符引用表中数值。\n"
             "5. 点击“绩效自评”选项卡中的“校验”，按“校验结果”修改；再点击“生成报告”。")
 
 

@@ -16,6 +16,7 @@ from . import rules as _rules  # noqa: F401 - registers the built-in rules
 from . import target_rules as _target_rules  # noqa: F401 - the target-table family's rules (T..)
 from .context import Context
 from .registry import RULES, Rule, declare_codes, rule
+from .tidy import tidy  # the last step (signal over noise); its codes are registered with the rest
 
 __all__ = ["validate", "RULES", "Rule", "Context", "rule"]
 
@@ -43,8 +44,6 @@ def validate(fw: Framework, book: BookData, ev: Evaluation | None = None,
             trace = traceback.format_exc(limit=3)[-500:] if debug else None
             result.add(Finding.of("R99.internal", rule="R99.internal", actual=trace, rule_id=r.id, title=r.title,
                                   error=f"{type(e).__name__}: {str(e)[:200]}"))
-    from .tidy import tidy  # noqa: PLC0415 - the last step: signal over noise
-
     result.findings = tidy(result.findings, fw, book, ev, ctx.label)
     return result
 

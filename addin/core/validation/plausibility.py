@@ -46,7 +46,7 @@ def _cfg(ctx) -> dict:
 
 
 def _year(ctx) -> int | None:
-    y = ctx.ev.inputs.get("f_year")
+    y = ctx.ev.role("year")
     return int(y) if is_number(y) and float(y).is_integer() and 1900 < float(y) < 2200 else None
 
 
@@ -149,7 +149,7 @@ def _years(ctx, cfg) -> Iterable:
             if y > year + 1 and first_future is None:
                 first_future = (name, cell, ind, text[max(0, m.start() - 8):m.end() + 6], y)
     if counts.get(year, 0) == 0 and counts.get(year - 1, 0) >= int(cfg.get("stale_year_min", 2)):
-        yield emit(ctx, "R12.year-not-evaluated", name="f_year", prev=year - 1, prev_count=counts[year - 1], year=year)
+        yield emit(ctx, "R12.year-not-evaluated", name=ctx.contract.role("year"), prev=year - 1, prev_count=counts[year - 1], year=year)
     if first_future is not None:
         name, cell, ind, quote, y = first_future
         yield emit(ctx, "R12.year-future", name=name, cell=cell, indicator=ind, quote=quote, when=y, year=year)

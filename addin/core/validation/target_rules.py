@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from .. import contract as ct
 from ..findings import ERROR, INFO, WARNING, Finding
 from ..model import Cell
 from ..numeric import fmt_pct, fmt_score, is_blank, is_number

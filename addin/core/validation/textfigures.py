@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..placeholders import Placeholders
+from ..contract import TOTAL_SCORE
 from ..numeric import excel_round, fmt_pct, fmt_score, fmt_wan, fmt_yuan, is_number
 from ..reading import AMOUNT_UNITS, Reading
 from .codes import declare, emit, text_cells
@@ -31,7 +32,7 @@ def check_text_figures(ctx) -> Iterable:
     reader = ctx.fw.text_reader
     if reader is None:
         return
-    y = ctx.ev.inputs.get("f_year")
+    y = ctx.ev.role("year")
     year = int(y) if is_number(y) and 1900 < float(y) < 2200 and float(y).is_integer() else None
     for name, cell, text, ind_id in text_cells(ctx):
         readings = reader.read(text, year)
@@ -141,7 +142,7 @@ def _check(ctx, q, r: Reading, text: str, name, cell, ind_id):
         if q.id == "score" and r.when == "this" and not names:
             # “自评得分 X 分”: in an indicator's note it is that indicator's score; in the report, the total
             names = (ctx.fw.indicator(ind_id).score_name,) if ind_id else \
-                ((ctx.contract.role("total") or "total_score",) if name == _report_name(ctx) else ())
+                ((ctx.contract.role("total") or TOTAL_SCORE,) if name == _report_name(ctx) else ())
         values = _values(ctx, names)
         if q.id == "score" and ind_id and r.when == "this":
             sc = ctx.ev.indicators[ind_id].score if ind_id in ctx.ev.indicators else None
@@ -171,7 +172,7 @@ def _check(ctx, q, r: Reading, text: str, name, cell, ind_id):
     assumed = all(ctx.fw.metric(n) is not None and ctx.fw.metric(n).assumption for n, _ in values)
     if assumed:
         return emit(ctx, "R08.text-assumed", **kw)
-    if r.quantity == "total_score" or "total_score" in names or (r.quantity == "score" and not ind_id):
+    if r.quantity == TOTAL_SCORE or TOTAL_SCORE in names or (r.quantity == "score" and not ind_id):
         return emit(ctx, "R08.text-total-contradiction", **kw)
     if r.role == "growth":
         return emit(ctx, "R08.text-growth-mismatch", **kw)

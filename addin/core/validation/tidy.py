@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ..contract import contract_for
 from ..findings import ERROR, INFO, WARNING, Finding, Severity
 from ..placeholders import PLACEHOLDER_RE, Placeholders
 from .codes import declare
@@ -106,7 +107,7 @@ def _waits_for_blank(message: str, fw, ev, book, blank_names: set[str]) -> bool:
         return False
     key = m.group(1).strip()
     if key in ("上年度", "评价年度"):
-        return "f_year" in blank_names
+        return contract_for(fw).role("year") in blank_names
     if key in ("总分", "等级"):
         return bool(blank_names)
     name = Placeholders(fw).name_of(key)
@@ -134,7 +135,8 @@ def _explain(findings: list[Finding], fw, book, ev) -> list[Finding]:
     rules = getattr(fw, "explanations", None) or []
     if not rules:
         return findings
-    paragraphs = [c.value for c in book.column("rpt_text") if isinstance(c.value, str)]
+    paragraphs = [c.value for c in book.column(contract_for(fw).table("report_text").column("text") or "")
+                  if isinstance(c.value, str)]
     out = []
     for f in findings:
         for e in rules:
