@@ -304,7 +304,7 @@ def test_both_families_in_one_run(tmp_path):
 def test_pandas_stays_off_the_addin_and_validate_paths(sample_path, tmp_path):
     code = f"""
 import sys
-import addin.ribbon, addin.validate_cmd, addin.cli, addin.core.rates, addin.core.scoring
+import addin.ribbon, addin.app, addin.cli, addin.core.rates, addin.core.scoring
 from addin.cli import main
 assert main(["validate", {str(sample_path)!r}, "--json"]) == 1
 from addin.review.check import review_file
