@@ -222,7 +222,7 @@ def _routes(app: Flask) -> None:
                 raise InputError("选择了上年度自评表时，指标体系、年度和部门取自上年自评表，请清空“部门名称”和“评价年度”")
             up = _store().save(prev.stream, prev.filename)
             name = display_name(f"{_stem(up.name)}_下一年度.xlsx")
-            out, _summary = ops.next_year_workbook(up.path, folder / name)
+            out = ops.next_year_workbook(up.path, folder / name)
         else:
             name = display_name(f"{department or '部门'}_{year_text or ''}_部门整体支出绩效自评表.xlsx".replace("__", "_"))
             out = ops.new_workbook(folder / name, framework=framework, year=int(year_text) if year_text else None,

@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-EXIT_OK, EXIT_CONTENT = 0, 1
-
-
 @dataclass
 class Checked:
     """A validated workbook: what `jxzp validate --json` prints, its exit code, and what the page shows."""
@@ -24,36 +21,29 @@ class Checked:
 
 
 def validate(path: Path, *, shown_name: str) -> Checked:
+    from .. import app  # noqa: PLC0415
     from ..core.contract import contract_for  # noqa: PLC0415
-    from ..app import check_file  # noqa: PLC0415
 
-    checked = check_file(path)
-    fw, book, result = checked.fw, checked.book, checked.result
+    o = app.validate(app.Validate(path, as_json=True))
+    checked = o.checked
     data = checked.to_dict()
     data["source"] = shown_name  # the user's file name, not the server's temporary path
-    return Checked(data, EXIT_CONTENT if result.has_errors else EXIT_OK, list(book.sheets),
-                   {i.id: i.name for i in fw.indicators}, {e.name: e.label for e in contract_for(fw).cells()})
+    fw = checked.fw
+    return Checked(data, o.exit_code, list(checked.book.sheets), {i.id: i.name for i in fw.indicators},
+                   {e.name: e.label for e in contract_for(fw).cells()})
 
 
 def annotate(path: Path, out: Path) -> Path:
-    from ..app import check_file  # noqa: PLC0415
-    from ..xlsx.annotate import annotate_copy  # noqa: PLC0415
+    from .. import app  # noqa: PLC0415
 
-    checked = check_file(path)
-    return annotate_copy(checked.fw, path, out, checked.result, overwrite=True)
+    return app.validate(app.Validate(path, annotate=out, overwrite=True)).annotated
 
 
 def clear(path: Path, out: Path) -> Path:
     """A copy without jxzp's marks (fills and notes put back as they were)."""
-    from ..app import open_book  # noqa: PLC0415
-    from ..xlsx.annotate import clear_marks  # noqa: PLC0415
-    from ..xlsx.files import load_workbook_safely  # noqa: PLC0415
-    from ..xlsx.finish import save_workbook  # noqa: PLC0415
+    from .. import app  # noqa: PLC0415
 
-    fw, _book = open_book(path)
-    wb = load_workbook_safely(path, read_only=False)
-    clear_marks(wb)
-    return save_workbook(wb, out, fw, overwrite=True)
+    return app.clear(app.Clear(path, out, overwrite=True)).paths[-1]
 
 
 @dataclass
@@ -66,34 +56,32 @@ class Report:
 
 
 def report(path: Path, out: Path, *, force: bool) -> Report:
-    from ..core.findings import ERROR  # noqa: PLC0415
     from .. import app  # noqa: PLC0415
+    from ..core.findings import ERROR  # noqa: PLC0415
 
     o = app.report(app.Report(path, out, force=force, overwrite=True))
     return Report(o.written, o.path, o.validation.count(ERROR), o.validation.summary_line(), list(o.warnings))
 
 
 def frameworks() -> list[dict[str, Any]]:
-    from ..core.framework import available_frameworks, load_framework  # noqa: PLC0415
+    from .. import app  # noqa: PLC0415
 
-    out = []
-    for ident in available_frameworks():
-        fw = load_framework(ident)
-        out.append({"id": fw.id, "name": fw.name, "years": list(fw.years)})
-    return out
+    return [{"id": fw.id, "name": fw.name, "years": list(fw.years)}
+            for fw in app.frameworks(app.Frameworks()).frameworks]
 
 
 def new_workbook(out: Path, *, framework: str | None, year: int | None, department: str | None) -> Path:
-    from ..app import create_template as new_template  # noqa: PLC0415
+    from .. import app  # noqa: PLC0415
 
-    return new_template(out, framework=framework, year=year, department=department, overwrite=True)
+    o = app.new_workbook(app.NewWorkbook(out, framework=framework, year=year, department=department, overwrite=True))
+    return o.paths[-1]
 
 
-def next_year_workbook(previous: Path, out: Path) -> tuple[Path, dict[str, Any]]:
+def next_year_workbook(previous: Path, out: Path) -> Path:
     """`jxzp new --from`: framework, year and department come from last year's workbook."""
-    from ..app import new_from_previous  # noqa: PLC0415
+    from .. import app  # noqa: PLC0415
 
-    return new_from_previous(previous, out, overwrite=True)
+    return app.new_workbook(app.NewWorkbook(out, previous=previous, overwrite=True)).paths[-1]
 
 
 ProgressFn = Callable[[int, int, str], None]
