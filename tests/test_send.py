@@ -114,3 +114,13 @@ def test_ribbon_prepare_send_needs_a_saved_workbook(sample_path, tmp_path, monke
     ribbon.prepare_send()
     assert "还没有保存过" in book.app.alerts[-1]["prompt"]
     assert not list(tmp_path.glob("*发送版*"))
+
+
+def test_validate_suggests_send_ready_for_a_file_with_addin_links(sample_path, tmp_path):
+    excel = saved_by_excel_with_addin(sample_path, tmp_path / "excel.xlsx", udf_names(), other_link=False)
+    r = subprocess.run([sys.executable, "-m", "addin.cli", "validate", str(excel)], capture_output=True, text=True,
+                       timeout=300)
+    assert "send-ready" in r.stdout and "jxzp.xlam" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "addin.cli", "validate", str(sample_path)], capture_output=True,
+                       text=True, timeout=300)
+    assert "send-ready" not in r.stdout

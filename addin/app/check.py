@@ -93,6 +93,11 @@ def validate(args: Validate, settings: Settings | None = None) -> ValidateOutcom
         o.say(json.dumps(checked.to_dict(), ensure_ascii=False, indent=1))
     else:
         o.say(format_text(checked.result))
+        from ..xlsx.send import addin_links  # noqa: PLC0415
+
+        for link in addin_links(Path(args.workbook))[:1]:
+            o.say(f"\n提示：此文件由装了加载项的 Excel 保存，公式链接到本机的加载项（{link}）。"
+                  "发给未装加载项的同事前，请点“准备发送”或运行 jxzp send-ready，避免对方打开时提示更新链接。")
         if o.annotated:
             o.say(f"\n已写入带标注的副本：{o.annotated}（原文件未改动）")
     return o
