@@ -78,3 +78,23 @@ def soffice() -> str | None:
             pytest.fail("LibreOffice (soffice) 未安装，但 JXZP_REQUIRE_LIBREOFFICE=1")
         pytest.skip("LibreOffice (soffice) 未安装")
     return exe
+
+
+def count_calls(fn) -> int:
+    """Function calls (Python and C) made by fn(): a cost that does not depend on the machine's load,
+    for tests of how work grows (no test reads a clock)."""
+    import sys  # noqa: PLC0415
+
+    count = 0
+
+    def prof(frame, event, arg):
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    sys.setprofile(prof)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return count

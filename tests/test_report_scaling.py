@@ -2,28 +2,15 @@
 from __future__ import annotations
 
 import io
-import sys
 
 import docgen
 from addin.core.numeric import fmt_score
+from conftest import count_calls
 from docgen._synthetic import synthetic_evaluation
 
 
 def _calls(ev) -> int:
-    """Function calls (Python and C) to render and save: a cost that does not depend on the machine's load."""
-    count = 0
-
-    def prof(frame, event, arg):
-        nonlocal count
-        if event in ("call", "c_call"):
-            count += 1
-
-    sys.setprofile(prof)
-    try:
-        docgen.render(ev, chart=False).document.save(io.BytesIO())
-    finally:
-        sys.setprofile(None)
-    return count
+    return count_calls(lambda: docgen.render(ev, chart=False).document.save(io.BytesIO()))
 
 
 def test_work_grows_linearly_with_rows():

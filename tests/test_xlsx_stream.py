@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from addin.xlsx import stream
+from conftest import count_calls
 from addin.xlsx.reader import read_book
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -219,19 +220,7 @@ def test_evaluation_and_rules_grow_linearly_with_project_rows(sample_path):
 
     def calls(n: int) -> int:
         b = _with_projects(book, n)
-        count = 0
-
-        def prof(frame, event, arg):
-            nonlocal count
-            if event in ("call", "c_call"):
-                count += 1
-
-        sys.setprofile(prof)
-        try:
-            validate(fw, b, evaluate(fw, b))
-        finally:
-            sys.setprofile(None)
-        return count
+        return count_calls(lambda: validate(fw, b, evaluate(fw, b)))
 
     small, large = calls(250), calls(2000)
     assert large / small < 10, (small, large)
