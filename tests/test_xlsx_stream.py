@@ -11,8 +11,8 @@ import zipfile
 import pytest
 
 from addin.xlsx import stream
-from conftest import count_calls
 from addin.xlsx.reader import read_book
+from conftest import count_calls
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 R_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
