@@ -148,6 +148,14 @@ def _validate(p: Parser) -> Runner:
     return lambda a, s: app.validate(app.Validate(Path(a.workbook), a.json, _path(a.annotate), a.overwrite), s)
 
 
+@command("clear", "清除校验标记（恢复单元格原来的底色和批注），另存为新文件")
+def _clear(p: Parser) -> Runner:
+    p.add_argument("workbook", help="带标注的工作簿 .xlsx/.xlsm（不会被修改）")
+    p.add_argument("-o", "--output", help="输出文件（如 还原.xlsx）；不给出时须加 --overwrite 才改写原文件")
+    p.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖；不给 -o 时改写原文件")
+    return lambda a, s: app.clear(app.Clear(Path(a.workbook), _path(a.output), a.overwrite), s)
+
+
 @command("report", "生成自评报告（Word）")
 def _report(p: Parser) -> Runner:
     p.add_argument("workbook", help="自评表 .xlsx")

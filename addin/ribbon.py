@@ -255,16 +255,18 @@ def _validate(job: _Job) -> None:
     checked = _check(job, book)
     result = checked.result
     job.status("正在标注单元格……")
-    marked = xb.apply_marks(book, result)
+    outcome = xb.apply_marks(book, result)
     job.status("正在写入“校验结果”……")
-    xb.write_results(book, result, _indicator_names(checked.fw))
+    notes = outcome.notes()  # sheets locked with a password: listed, not marked
+    xb.write_results(book, result, _indicator_names(checked.fw), notes)
     job.app.screen_updating = True
     if not result.findings:
         job.say("校验通过：未发现问题。")
         return
-    job.say(f"校验完成：{_counts(result)}。\n\n已在 {marked} 个单元格上标注底色和批注，"
+    told = "".join(f"\n\n注意：{n}" for n in notes)
+    job.say(f"校验完成：{_counts(result)}。\n\n已在 {outcome.marked} 个单元格上标注底色和批注，"
             "全部问题列在“校验结果”工作表中（点击单元格地址可跳转）。\n"
-            "改正后可再次点击“校验”；点击“清除标记”可恢复单元格原来的底色和批注。")
+            "改正后可再次点击“校验”；点击“清除标记”可恢复单元格原来的底色和批注。" + told)
 
 
 def clear_marks() -> None:
@@ -277,12 +279,13 @@ def _clear_marks(job: _Job) -> None:
 
     job.app.screen_updating = False
     job.status("正在恢复单元格原来的底色和批注……")
-    n = xb.clear_marks(job.book)
+    outcome = xb.clear_marks_outcome(job.book)
     job.app.screen_updating = True
-    if n:
-        job.say(f"已清除 {n} 个单元格的校验标记，恢复了原来的底色和批注。")
+    told = "".join(f"\n\n注意：{n}" for n in outcome.notes())
+    if outcome.restored:
+        job.say(f"已清除 {outcome.restored} 个单元格的校验标记，恢复了原来的底色和批注。" + told)
     else:
-        job.say("没有需要清除的校验标记。")
+        job.say("没有需要清除的校验标记。" + told)
 
 
 def generate_report() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from addin.core.errors import OutputError
-from addin.xlsx.files import atomic_write, check_output_path, unique_path
+from addin.fs import atomic_write, check_output_path, unique_path
 
 import datetime as _dt
 
@@ -57,7 +57,8 @@ def write_report(ev, out_path: str | Path, *, overwrite: bool = False, **render_
     inputs = (Path(ev.book.source),) if ev.book.source else ()
     out = check_output_path(out, overwrite=overwrite, inputs=inputs)
     rendered = render(ev, **render_kw)
-    atomic_write(out, lambda tmp: rendered.document.save(str(tmp)), overwrite=overwrite)
+    # the name is claimed atomically: concurrent runs get name(2), name(3)... never the same file
+    out = atomic_write(out, lambda tmp: rendered.document.save(str(tmp)), overwrite=overwrite, unique=not overwrite)
     return out, rendered
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from addin.xlsx import files
+from addin import fs
+from addin.xlsx import files  # noqa: F401
 from test_bad_input_kit import Guard, copy_to, expect, jxzp, sha256
 
 # the three commands that write a file, each as (argv builder, file suffix)
@@ -109,14 +110,14 @@ def test_read_only_folder(src, tmp_path, monkeypatch, cmd):
     ro.chmod(0o555)
     try:
         if not _really_read_only(ro):  # root ignores the mode: simulate the OS refusal for this folder only
-            real = files.tempfile.mkstemp
+            real = fs.tempfile.mkstemp
 
             def refuse(*a, dir=None, **k):
                 if dir is not None and Path(dir) == ro:
                     raise PermissionError(errno.EACCES, "Permission denied")
                 return real(*a, dir=dir, **k)
 
-            monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
+            monkeypatch.setattr(fs.tempfile, "mkstemp", refuse)
         with Guard([src], [ro]):
             expect(jxzp(*argv(src, ro / f"结果{suffix}")), 2, "没有写入权限", str(ro), "换一个输出文件夹")
         assert list(ro.iterdir()) == []
@@ -137,7 +138,7 @@ def test_output_locked_by_another_program(src, tmp_path, monkeypatch, cmd):
             raise PermissionError(errno.EACCES, "The process cannot access the file")
         return real(a, b, *k, **kw)
 
-    monkeypatch.setattr(files.os, "replace", locked)
+    monkeypatch.setattr(fs.os, "replace", locked)
     with Guard([src, out], [tmp_path]):
         expect(jxzp(*argv(src, out), "--overwrite"), 2, str(out), "被占用", "关闭该文件")
 
@@ -159,13 +160,13 @@ def test_disk_full_while_writing(src, tmp_path, monkeypatch):
 
 def test_crash_while_writing_leaves_nothing(src, tmp_path, monkeypatch):
     """Even a bug in the middle of writing leaves neither half a file nor a temporary file."""
-    import openpyxl.workbook.workbook as owb
+    from addin.xlsx.ooxml import Package
 
     def boom(self, path):
         Path(path).write_bytes(b"PK\x03\x04half an xlsx")
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(owb.Workbook, "save", boom)
+    monkeypatch.setattr(Package, "save", boom)
     out = tmp_path / "标注.xlsx"
     with Guard([src], [tmp_path]):
         r = jxzp("validate", src, "--annotate", out)

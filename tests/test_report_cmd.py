@@ -144,14 +144,14 @@ def test_real_validation_gates_the_sample(wb, capsys):
 
 def test_unwritable_folder(wb, gate, capsys, monkeypatch):
     """Where the temporary file cannot be created (a read-only or protected folder)."""
-    import addin.xlsx.files as files
+    import addin.fs as fs
 
     gate(result())
 
     def denied(*a, **k):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(files.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(fs.tempfile, "mkstemp", denied)
     code, out = run(capsys, wb)
     assert code == 2 and "没有写入权限" in out
     assert docx_files(wb.parent) == []

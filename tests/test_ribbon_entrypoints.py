@@ -7,6 +7,7 @@ boxes. Every job is compared with the command-line path on the same file.
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import sys
 import types
@@ -21,7 +22,8 @@ from addin.adapters import xlwings_book as xb
 from addin.adapters.offline import OfflineBook
 from addin.core.evaluate import evaluate
 from addin.core.findings import ERROR, INFO, WARNING, Finding, ValidationResult
-from addin.core.marks import FILL_COLORS, MARKS_HEADER, MARKS_SHEET, NOTE_PREFIX, RESULTS_SHEET, cell_marks, results_rows
+from addin.core.marks import (FILL_COLORS, MARKS_HEADER, MARKS_SHEET, NOTE_PREFIX, RESULTS_SHEET, cell_marks, iter_marks_rows,
+                              results_rows)
 from addin.app import framework_for, write_sample as make_sample
 from addin.xlsx.reader import read_book
 from addin.xlsx.template import RESULTS_HEADER
@@ -232,7 +234,12 @@ def test_validate_marks_the_same_findings_as_the_command_line(sample_file, tmp_p
     m = book.wb[MARKS_SHEET]
     assert m.sheet_state == "veryHidden"
     assert [c.value for c in m[1]] == list(MARKS_HEADER)
-    assert {(r[0], r[1]) for r in m.iter_rows(min_row=2, values_only=True)} == set(marks)
+    recs = list(iter_marks_rows(m.iter_rows(min_row=2, values_only=True), MARKS_HEADER))
+    assert {(r["sheet"], r["cell"]) for r in recs} == set(marks)
+    # each mark is anchored on a hidden name that moves with its cell
+    for r in recs:
+        dn = book.wb.defined_names[r["name"]]
+        assert dn.hidden and dn.attr_text.endswith("$" + "$".join(re.match(r"([A-Z]+)(\d+)", r["cell"]).groups()))
     after = _snapshot(book.wb)
     for sheet, snap in before.items():
         assert after[sheet]["protection"] == snap["protection"]

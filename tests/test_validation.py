@@ -11,7 +11,7 @@ import pytest
 
 from addin.core.findings import ERROR, INFO, WARNING
 from addin.core.validation import RULES
-from addin.xlsx.annotate import annotate_copy, clear_marks
+from addin.xlsx.annotate import annotate_copy, clear_file
 from conftest import mutate, sha256, validate_file
 
 
@@ -240,8 +240,9 @@ def test_annotated_copy(sample_path, sample_eval, sample_result, tmp_path, fw):
     # values unchanged
     assert _cell(wb, "f_full_progress_reported").value == 1.1892 and _cell(wb, "s_budget_exec_rate").value == 4.2
     # 清除标记 restores the original fills and notes exactly
-    restored = clear_marks(wb)
-    assert restored == len({(f.sheet, f.cell) for f in sample_result.findings if f.cell})
+    cleared = clear_file(out, tmp_path / "clr.xlsx")
+    assert cleared.clear.restored == len({(f.sheet, f.cell) for f in sample_result.findings if f.cell})
+    wb = openpyxl.load_workbook(cleared.path)
     orig = openpyxl.load_workbook(sample_path)
     for name in ("m_full_progress", "n_carryover_rate", "sug_asset_utilization"):
         assert _cell(wb, name).fill.fgColor.rgb == _cell(orig, name).fill.fgColor.rgb
@@ -260,7 +261,7 @@ def test_annotating_twice_keeps_original_notes(sample_path, sample_result, tmp_p
     wb = openpyxl.load_workbook(a2)
     text = _cell(wb, "m_full_progress").comment.text
     assert text.count("【jxzp 校验】") == 1 and "会计的原批注" in text
-    clear_marks(wb)
+    wb = openpyxl.load_workbook(clear_file(a2, tmp_path / "c.xlsx").path)
     assert _cell(wb, "m_full_progress").comment.text == "会计的原批注"
 
 

@@ -109,11 +109,12 @@ class OfflineBook:
         return _Sheets(self)
 
     @property
-    def names(self) -> list[_Name]:
-        out = [_Name(name, "=" + (dn.attr_text or "")) for name, dn in self.wb.defined_names.items()]
+    def names(self) -> _Names:
+        out = [_Name(self, name, "=" + (dn.attr_text or "")) for name, dn in self.wb.defined_names.items()]
         for ws in self.wb.worksheets:
-            out += [_Name(f"{ws.title}!{name}", "=" + (dn.attr_text or "")) for name, dn in ws.defined_names.items()]
-        return sorted(out, key=lambda n: n.name.lower())  # Excel lists names alphabetically
+            out += [_Name(self, f"{ws.title}!{name}", "=" + (dn.attr_text or ""))
+                    for name, dn in ws.defined_names.items()]
+        return _Names(self, sorted(out, key=lambda n: n.name.lower()))  # Excel lists names alphabetically
 
     def save(self, path: str | Path | None = None) -> None:
         self.wb.save(path or self.path)
@@ -135,10 +136,52 @@ class _BookApi:
         shutil.copyfile(self._book.path, Filename)  # the file as last saved stands in for Excel's copy
 
 
+class _Names(list):
+    """book.names: a list with Excel's Names.Add."""
+
+    def __init__(self, book: OfflineBook, items: list):
+        super().__init__(items)
+        self.book = book
+
+    def add(self, name: str, refers_to: str) -> _Name:
+        from openpyxl.workbook.defined_name import DefinedName  # noqa: PLC0415
+
+        self.book.wb.defined_names[name] = DefinedName(name, attr_text=refers_to.removeprefix("="))
+        return _Name(self.book, name, refers_to)
+
+
+class _NameApi:
+    def __init__(self, name: _Name):
+        self._name = name
+
+    @property
+    def Visible(self) -> bool:  # noqa: N802 - COM name
+        dn = self._name.book.wb.defined_names.get(self._name.name)
+        return not (dn is not None and dn.hidden)
+
+    @Visible.setter
+    def Visible(self, value: bool) -> None:  # noqa: N802
+        dn = self._name.book.wb.defined_names.get(self._name.name)
+        if dn is not None:
+            dn.hidden = not value
+
+
 class _Name:
-    def __init__(self, name: str, refers_to: str):
+    def __init__(self, book: OfflineBook, name: str, refers_to: str):
+        self.book = book
         self.name = name
         self.refers_to = refers_to
+
+    @property
+    def api(self) -> _NameApi:
+        return _NameApi(self)
+
+    def delete(self) -> None:
+        if "!" in self.name:
+            sheet, local = self.name.split("!", 1)
+            del self.book.wb[sheet].defined_names[local]
+        else:
+            del self.book.wb.defined_names[self.name]
 
 
 class _Sheets:
@@ -329,6 +372,13 @@ class OfflineRange:
     @property
     def address(self) -> str:
         return f"${get_column_letter(self.c1)}${self.r1}:${get_column_letter(self.c2)}${self.r2}"
+
+    @property
+    def merge_area(self) -> OfflineRange:
+        for m in self.sheet.ws.merged_cells.ranges:
+            if m.min_row <= self.r1 <= m.max_row and m.min_col <= self.c1 <= m.max_col:
+                return OfflineRange(self.sheet, m.min_row, m.min_col, m.max_row, m.max_col)
+        return self
 
     def _cells(self):
         ws = self.sheet.ws

@@ -7,9 +7,10 @@ addin.xlsx.reader builds from a file, so evaluation and validation agree with th
 the one difference is by design (see addin.core.model.Cell): for formula cells Excel
 tells us what the cell shows.
 
-Marking follows addin.core.marks: before a cell is touched, its fill and note go into the
-very hidden sheet MARKS_SHEET, so clear_marks() puts back exactly what was there. Values
-are never written, except in the 校验结果 and MARKS_SHEET sheets.
+Marking is addin.core.marks' logic over ExcelPort (the same logic the file port runs for
+`jxzp validate --annotate` and `jxzp clear`): a hidden name per marked cell, its original
+fill and note in the very hidden sheet MARKS_SHEET. Values are never written, except in the
+校验结果 and MARKS_SHEET sheets.
 
 Only BSD xlwings API is used, plus ``sheet.api`` (pywin32 on Windows) for what xlwings has
 no wrapper for: sheet protection and the "very hidden" state.
@@ -25,8 +26,9 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from ..core.errors import InputError
 from ..core.findings import ValidationResult
-from ..core.marks import (FILL_COLORS, MARKS_HEADER, MARKS_SHEET, RESULTS_SHEET, cell_marks, hyperlink_target,
-                          iter_marks_rows, results_rows)
+from ..core import marks
+from ..core.marks import (FILL_COLORS, MARK_NAME_PREFIX, ORIGINAL_NOTE_SEPARATOR, RESULTS_SHEET, ClearOutcome, Look,
+                          MarkOutcome, hyperlink_target)
 from ..core.model import META_FRAMEWORK, META_VERSION, BookData, Cell, NameRef
 from ..core.contract import is_ours
 from ..xlsx.reader import book_contract, defined_constant
@@ -34,7 +36,6 @@ from ..xlsx.template import RESULTS_HEADER
 
 MAX_NAMED_CELLS = 100_000  # same cap as the file reader
 RESULTS_FIRST_ROW = 5  # header in row 4 (addin.xlsx.template)
-ORIGINAL_NOTE_SEPARATOR = "\n——原批注——\n"
 _XL_SHEET_VISIBLE, _XL_SHEET_VERY_HIDDEN = -1, 2
 _ALLOW_FLAGS = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRows", "AllowInsertingColumns",
                 "AllowInsertingRows", "AllowInsertingHyperlinks", "AllowDeletingColumns", "AllowDeletingRows",
@@ -285,74 +286,197 @@ def _set_note(rng, text: str | None) -> None:
         rng.add_note(text)
 
 
-def _group_by_sheet(items: Iterable[tuple[str, str, Any]]) -> dict[str, list[tuple[str, Any]]]:
-    out: dict[str, list[tuple[str, Any]]] = {}
-    for sheet, coord, extra in items:
-        out.setdefault(sheet, []).append((coord, extra))
-    return out
+class ExcelPort:
+    """addin.core.marks.MarkPort over a workbook open in Excel (xlwings; offline fake in tests).
 
-
-def apply_marks(book, result: ValidationResult) -> int:
-    """Fill and annotate every cell with findings; originals recorded first. Returns the cell count.
-
-    Call clear_marks() before, or the marks of an earlier run would be recorded as originals.
+    Use as a context manager: sheets protected without a password are unprotected once, when
+    first written, and protected again as they were on exit.
     """
-    marks = {k: v for k, v in cell_marks(result).items() if _sheet(book, k[0]) is not None}
-    if not marks:
-        return 0
-    ordered = sorted(marks.items())
-    records = []
-    for (sheet, coord), _ in ordered:  # read originals (two reads per marked cell, no writes yet)
-        rng = book.sheets[sheet].range(coord)
-        original = _note_text(rng)
-        records.append([sheet, coord, _hex(rng.color), True if original is not None else None, original])
-    _write_marks_sheet(book, records)
-    originals = {(r[0], r[1]): r[4] for r in records}
-    for sheet, items in _group_by_sheet((s, c, v) for (s, c), v in ordered).items():
-        ws = book.sheets[sheet]
+
+    def __init__(self, book):
+        self.book = book
+        self._open: dict[str, Any] = {}
+        self._stack: dict[str, Any] = {}
+        self._locked: dict[str, bool] = {}
+
+    def __enter__(self) -> "ExcelPort":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for cm in reversed(list(self._stack.values())):
+            cm.__exit__(None, None, None)
+        self._stack.clear()
+
+    def _ws(self, sheet: str):
+        return _sheet(self.book, sheet)
+
+    def _writable(self, sheet: str):
+        ws = self._ws(sheet)
+        if sheet not in self._stack:
+            cm = editable(ws)
+            cm.__enter__()
+            self._stack[sheet] = cm
+        return ws
+
+    # ------------------------------------------------------------ cells
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def locked(self, sheet: str) -> bool:
+        if sheet not in self._locked:
+            try:
+                self._writable(sheet)
+                self._locked[sheet] = False
+            except InputError:
+                self._locked[sheet] = True
+        return self._locked[sheet]
+
+    def anchor_cell(self, sheet: str, coord: str) -> str:
+        rng = self._ws(sheet).range(coord)
+        try:
+            area = rng.merge_area
+            return f"{get_column_letter(area.column)}{area.row}"
+        except Exception:  # engines without merge areas
+            return coord
+
+    def look(self, sheet: str, coord: str) -> Look:
+        rng = self._ws(sheet).range(coord)
+        return Look(fill=_hex(rng.color), note=_note_text(rng))
+
+    def mark(self, sheet: str, coord: str, rgb: str, note: str | None) -> str:
+        rng = self._writable(sheet).range(coord)
+        rng.color = _rgb(rgb)
+        if note is not None:
+            _set_note(rng, note)
+        return ""
+
+    def has_fill(self, sheet: str, coord: str, rgb: str) -> bool:
+        return _hex(self._ws(sheet).range(coord).color) == rgb.upper()[-6:]
+
+    def note_text(self, sheet: str, coord: str) -> str | None:
+        return _note_text(self._ws(sheet).range(coord))
+
+    def restore_fill(self, sheet: str, coord: str, record: dict) -> None:
+        fill = record.get("fill") or ""
+        if fill.startswith("<"):  # recorded by the file port: its solid colour, if any
+            m = re.search(r'patternType="solid".*?rgb="(?:[0-9A-Fa-f]{2})?([0-9A-Fa-f]{6})"', fill, re.S)
+            fill = m.group(1) if m else ""
+        self._writable(sheet).range(coord).color = _rgb(fill)
+
+    def restore_note(self, sheet: str, coord: str, record: dict) -> None:
+        _set_note(self._writable(sheet).range(coord), record.get("note") if record.get("had_note") else None)
+
+    # ------------------------------------------------------------ anchors
+    def _name(self, name: str):
+        for nm in self.book.names:
+            if nm.name == name:
+                return nm
+        return None
+
+    def add_anchor(self, name: str, sheet: str, coord: str) -> None:
+        m = re.match(r"([A-Z]+)(\d+)", coord)
+        quoted = "'" + sheet.replace("'", "''") + "'"
+        nm = self.book.names.add(name, f"={quoted}!${m.group(1)}${m.group(2)}")
+        try:
+            nm.api.Visible = False  # not in the name manager: the user's names stay theirs
+        except Exception:
+            pass
+
+    def anchor(self, name: str):
+        nm = self._name(name)
+        if nm is None:
+            return False
+        try:
+            text = (nm.refers_to or "").removeprefix("=")
+        except Exception:
+            return None
+        ref = NameRef(name)
+        found = _resolve(ref, text, self.sheet_names())
+        if found is None:
+            return None
+        sheet, (c1, r1, _, _) = found
+        return sheet, f"{get_column_letter(c1)}{r1}"
+
+    def remove_anchor(self, name: str) -> None:
+        nm = self._name(name)
+        if nm is not None:
+            nm.delete()
+
+    def anchor_names(self) -> list[str]:
+        return [nm.name for nm in self.book.names if nm.name.startswith(MARK_NAME_PREFIX)]
+
+    # ------------------------------------------------------------ bookkeeping sheet
+    def read_rows(self, sheet: str) -> list[list[Any]] | None:
+        ws = self._ws(sheet)
+        if ws is None:
+            return None
+        rows = _as_2d(ws.used_range.options(ndim=2).value)
+        return [[_plain(v) for v in r] for r in rows]
+
+    def write_rows(self, sheet: str, rows: list[list[Any]]) -> None:
+        ws = self._ws(sheet) or _add_sheet(self.book, sheet)
+        ws.used_range.clear()  # stale rows from an interrupted run
+        width = max(len(r) for r in rows)
+        grid = [list(r) + [None] * (width - len(r)) for r in rows]
+        ws.range((1, 1), (len(grid), width)).number_format = "@"  # notes starting with "=" stay text
+        ws.range("A1").value = grid
+        _set_visibility(ws, _XL_SHEET_VERY_HIDDEN)
+
+    def remove_sheet(self, sheet: str) -> None:
+        ws = self._ws(sheet)
+        if ws is None:
+            return
+        _set_visibility(ws, _XL_SHEET_VISIBLE)  # Excel will not delete a very hidden sheet
+        ws.delete()
+
+    def begin(self) -> dict:
+        return {}
+
+    def start_clear(self, meta: dict) -> None:
+        pass
+
+    def finish_clear(self, meta: dict, complete: bool) -> None:
+        pass
+
+    # ------------------------------------------------------------ 校验结果
+    def write_results(self, summary: str, has_errors: bool, rows: list[list[Any]],
+                      links: dict[int, tuple[str, str]]) -> None:
+        book = self.book
+        ws = _sheet(book, RESULTS_SHEET) or _add_sheet(book, RESULTS_SHEET)
+        cell_col = RESULTS_HEADER.index("单元格")
+        for i, (sheet, coord) in links.items():
+            rows[i][cell_col] = _hyperlink_formula(sheet, coord)  # one bulk write, links included
         with editable(ws):
-            for coord, (severity, note) in items:
-                rng = ws.range(coord)
-                rng.color = _rgb(FILL_COLORS[severity])
-                original = originals[(sheet, coord)]
-                _set_note(rng, note if not original else note + ORIGINAL_NOTE_SEPARATOR + original)
-    return len(records)
+            last = ws.used_range.last_cell.row
+            if last >= RESULTS_FIRST_ROW:
+                ws.range((RESULTS_FIRST_ROW, 1), (last, len(RESULTS_HEADER))).clear()
+            ws.range("A2").value = summary
+            ws.range("A4").value = [list(RESULTS_HEADER)]
+            if rows:
+                ws.range((RESULTS_FIRST_ROW, 1)).value = rows
+                severity_col = RESULTS_HEADER.index("级别")
+                start = RESULTS_FIRST_ROW
+                for severity, count in _runs(r[severity_col] for r in rows):  # rows are sorted by severity
+                    ws.range((start, severity_col + 1), (start + count - 1, severity_col + 1)).color = \
+                        _rgb(FILL_COLORS[severity])
+                    start += count
 
 
-def _write_marks_sheet(book, records: list[list[Any]]) -> None:
-    ws = _sheet(book, MARKS_SHEET)
-    if ws is None:
-        ws = _add_sheet(book, MARKS_SHEET)
-    ws.used_range.clear()  # stale rows from an interrupted run
-    n = len(records) + 1
-    text_cols = ws.range((1, 1), (n, 3)), ws.range((1, 5), (n, 5))
-    for r in text_cols:
-        r.number_format = "@"  # notes starting with "=" stay text
-    ws.range("A1").value = [list(MARKS_HEADER), *records]
-    _set_visibility(ws, _XL_SHEET_VERY_HIDDEN)
+def apply_marks(book, result: ValidationResult) -> MarkOutcome:
+    """Fill and annotate every cell with findings (earlier marks cleared first; originals recorded)."""
+    with ExcelPort(book) as port:
+        return marks.apply_marks(port, result)
 
 
 def clear_marks(book) -> int:
-    """Put back the recorded fills and notes and drop MARKS_SHEET. Returns the cell count."""
-    ws = _sheet(book, MARKS_SHEET)
-    if ws is None:
-        return 0
-    rows = _as_2d(ws.used_range.options(ndim=2).value)
-    records = list(iter_marks_rows(rows[1:])) if rows and rows[0][:2] == list(MARKS_HEADER[:2]) else []
-    restored = 0
-    for sheet, items in _group_by_sheet((r["sheet"], r["cell"], r) for r in records).items():
-        target = _sheet(book, sheet)
-        if target is None:  # the sheet was deleted meanwhile: nothing to restore
-            continue
-        with editable(target):
-            for coord, rec in items:
-                rng = target.range(coord)
-                rng.color = _rgb(rec["fill"])
-                _set_note(rng, rec["note"] if rec["had_note"] else None)
-                restored += 1
-    _set_visibility(ws, _XL_SHEET_VISIBLE)  # Excel will not delete a very hidden sheet
-    ws.delete()
-    return restored
+    """Put back the recorded fills and notes where jxzp's marks still are. Returns the cell count."""
+    with ExcelPort(book) as port:
+        return marks.clear_marks(port).restored
+
+
+def clear_marks_outcome(book) -> ClearOutcome:
+    with ExcelPort(book) as port:
+        return marks.clear_marks(port)
 
 
 # ------------------------------------------------------------------ 校验结果
@@ -361,29 +485,11 @@ def _hyperlink_formula(sheet: str, cell: str) -> str:
     return f'=HYPERLINK("{target}","{cell}")'
 
 
-def write_results(book, result: ValidationResult, indicator_names: dict[str, str]) -> None:
+def write_results(book, result: ValidationResult, indicator_names: dict[str, str],
+                  extra: list[str] | None = None) -> None:
     """The 校验结果 sheet: summary in row 2, header in row 4, one row per finding from row 5."""
-    ws = _sheet(book, RESULTS_SHEET) or _add_sheet(book, RESULTS_SHEET)
-    rows = results_rows(result, indicator_names)
-    cell_col = RESULTS_HEADER.index("单元格")
-    sheet_col = RESULTS_HEADER.index("工作表")
-    for row in rows:
-        if row[sheet_col] and row[cell_col] and _sheet(book, row[sheet_col]) is not None:
-            row[cell_col] = _hyperlink_formula(row[sheet_col], row[cell_col])  # one bulk write, links included
-    with editable(ws):
-        last = ws.used_range.last_cell.row
-        if last >= RESULTS_FIRST_ROW:
-            ws.range((RESULTS_FIRST_ROW, 1), (last, len(RESULTS_HEADER))).clear()
-        ws.range("A2").value = result.summary_line()
-        ws.range("A4").value = [list(RESULTS_HEADER)]
-        if rows:
-            ws.range((RESULTS_FIRST_ROW, 1)).value = rows
-            severity_col = RESULTS_HEADER.index("级别")
-            start = RESULTS_FIRST_ROW
-            for severity, count in _runs(r[severity_col] for r in rows):  # rows are sorted by severity
-                ws.range((start, severity_col + 1), (start + count - 1, severity_col + 1)).color = \
-                    _rgb(FILL_COLORS[severity])
-                start += count
+    with ExcelPort(book) as port:
+        marks.write_results(port, result, indicator_names, extra)
 
 
 def _runs(values: Iterable[Any]) -> list[tuple[Any, int]]:

@@ -100,9 +100,11 @@ def new_from_previous(previous: Path, out: Path, *, overwrite: bool = False) -> 
     out = check_output_path(out, overwrite=overwrite, inputs=(Path(previous),))
     with tempfile.TemporaryDirectory(prefix="jxzp-") as tmp:
         blank = create_template(Path(tmp) / "template.xlsx", framework=fw.id)
-        rep = fill_workbook(fw, blank, out, data, overwrite=overwrite)
-    if rep.ignored:  # the template was made from the same framework: nothing may be left over
-        raise InputError("上年自评表的数据无法全部带入：" + "；".join(rep.ignored[:5]))
+        filled = Path(tmp) / "next.xlsx"
+        rep = fill_workbook(fw, blank, filled, data)
+        if rep.ignored:  # the template was made from the same framework: nothing may be left over
+            raise InputError("上年自评表的数据无法全部带入：" + "；".join(rep.ignored[:5]))
+        out = _finish_own(fw, filled, out, overwrite=overwrite)
     year = next((c["value"] for c in data["cells"] if c["name"] == ev.contract.role("year")), None)
     summary = {"framework": fw.id, "year": year, "cells": len(data["cells"]),
                "rows": {t: len(v["rows"]) for t, v in data["tables"].items()}}
@@ -161,10 +163,24 @@ def write_sample(out: Path, *, overwrite: bool = False, framework: str | None = 
     out = check_output_path(out, overwrite=overwrite)
     with tempfile.TemporaryDirectory(prefix="jxzp-") as tmp:
         blank = create_template(Path(tmp) / "template.xlsx", framework=data["framework"])
-        rep = fill_workbook(load_framework(data["framework"]), blank, out, data, overwrite=overwrite)
-    if rep.ignored:  # the bundled data must match the bundled framework exactly
-        raise RuntimeError("样例数据与模板不符：" + "；".join(rep.ignored))
-    return out
+        fw = load_framework(data["framework"])
+        filled = Path(tmp) / "sample.xlsx"
+        rep = fill_workbook(fw, blank, filled, data)
+        if rep.ignored:  # the bundled data must match the bundled framework exactly
+            raise RuntimeError("样例数据与模板不符：" + "；".join(rep.ignored))
+        return _finish_own(fw, filled, out, overwrite=overwrite)
+
+
+def _finish_own(fw, filled: Path, out: Path, *, overwrite: bool) -> Path:
+    """A workbook jxzp built itself, filled: row heights and print areas follow its texts (openpyxl may
+    rebuild a file jxzp made; a user's workbook is only ever patched)."""
+    from ..xlsx.files import load_workbook_safely  # noqa: PLC0415
+    from ..xlsx.finish import save_workbook  # noqa: PLC0415
+    from ..xlsx.writer import _restore_chart  # noqa: PLC0415
+
+    wb = load_workbook_safely(filled, read_only=False)
+    _restore_chart(wb)
+    return save_workbook(wb, out, fw, overwrite=overwrite)
 
 
 def make_sample(args: MakeSample, settings: Settings | None = None) -> Outcome:

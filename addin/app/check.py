@@ -85,10 +85,12 @@ def validate(args: Validate, settings: Settings | None = None) -> ValidateOutcom
     checked = check_file(args.workbook, settings)
     o = ValidateOutcome(exit_code=checked.exit_code, checked=checked)
     if args.annotate:
-        from ..xlsx.annotate import annotate_copy  # noqa: PLC0415
+        from ..xlsx.annotate import annotate_file  # noqa: PLC0415
 
-        o.annotated = o.wrote(annotate_copy(checked.fw, Path(args.workbook), Path(args.annotate), checked.result,
-                                            overwrite=args.overwrite))
+        done = annotate_file(checked.fw, Path(args.workbook), Path(args.annotate), checked.result,
+                             overwrite=args.overwrite)
+        o.annotated = o.wrote(done.path)
+        notes = done.notes
     if args.as_json:
         o.say(json.dumps(checked.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -99,6 +101,8 @@ def validate(args: Validate, settings: Settings | None = None) -> ValidateOutcom
             o.say(f"\n提示：此文件由装了加载项的 Excel 保存，公式链接到本机的加载项（{link}）。"
                   "发给未装加载项的同事前，请点“准备发送”或运行 jxzp send-ready，避免对方打开时提示更新链接。")
         if o.annotated:
+            for n in notes:
+                o.say(f"注意：{n}")
             o.say(f"\n已写入带标注的副本：{o.annotated}（原文件未改动）")
     return o
 
@@ -107,21 +111,42 @@ def validate(args: Validate, settings: Settings | None = None) -> ValidateOutcom
 @dataclass(frozen=True)
 class Clear:
     workbook: Path
-    output: Path
+    output: Path | None = None  # None: in place, only with overwrite
     overwrite: bool = False
 
 
-def clear(args: Clear, settings: Settings | None = None) -> Outcome:
-    """A copy of the workbook without jxzp's marks (fills and notes put back as they were)."""
-    from ..xlsx.annotate import clear_marks  # noqa: PLC0415
-    from ..xlsx.files import check_output_path, load_workbook_safely  # noqa: PLC0415
-    from ..xlsx.finish import save_workbook  # noqa: PLC0415
+@dataclass
+class ClearOutcome(Outcome):
+    restored: int = 0
 
-    fw, _book = open_book(args.workbook)
-    out = check_output_path(args.output, overwrite=args.overwrite, inputs=(Path(args.workbook),))
-    wb = load_workbook_safely(args.workbook, read_only=False)
-    n = clear_marks(wb)
-    o = Outcome()
-    o.wrote(save_workbook(wb, out, fw, overwrite=args.overwrite))
-    o.say(f"已清除 {n} 个单元格的校验标记：{out}（原文件未改动）" if n else f"没有需要清除的校验标记；已另存：{out}")
+
+def clear(args: Clear, settings: Settings | None = None) -> ClearOutcome:
+    """A copy of the workbook without jxzp's marks: each marked cell's own fill and note back, jxzp's
+    names, bookkeeping and 校验结果 as before 校验; every other part byte for byte (addin.xlsx.annotate)."""
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from ..core.errors import OutputError  # noqa: PLC0415
+    from ..xlsx.annotate import clear_file  # noqa: PLC0415
+
+    src = Path(args.workbook)
+    out = Path(args.output) if args.output else src
+    if out == src and not args.overwrite:
+        raise OutputError("清除标记另存为新文件，请用 -o 给出输出文件名（如 还原.xlsx）；确需改写原文件请加 --overwrite")
+    if out == src:  # in place, as asked: from a copy, renamed over the input at the end
+        with tempfile.TemporaryDirectory(prefix="jxzp-") as tmp:
+            copy = Path(tmp) / src.name
+            shutil.copyfile(src, copy)
+            done = clear_file(copy, src, overwrite=True)
+    else:
+        done = clear_file(src, out, overwrite=args.overwrite)
+    o = ClearOutcome(restored=done.clear.restored)
+    o.wrote(done.path)
+    for n in done.notes:
+        o.note(n)
+    if not done.had_marks:
+        o.say(f"{src.name} 中没有 jxzp 的校验标记；已原样写出：{done.path}")
+    else:
+        o.say(f"已清除 {done.clear.restored} 个单元格的校验标记，恢复了原来的底色和批注：{done.path}"
+              + ("（原文件未改动）" if done.path != src else ""))
     return o

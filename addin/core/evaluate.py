@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import metrics as metric_fns
-from .contract import GRADE, TOTAL_SCORE, Contract, Kind, contract_for
+from .contract import ADJ_TOTAL, GRADE, TOTAL_SCORE, Contract, Kind, contract_for
 from .errors import CalcError
 from .framework import Framework, Indicator, Metric
 from .model import BookData, input_value
@@ -75,6 +75,7 @@ class Evaluation:
     grade: str = ""
     rows: list = field(default_factory=list)  # target family: RowResult per row of the indicator table
     weight_sums: dict[str, float] = field(default_factory=dict)  # target group id -> sum of row 分值
+    adj_total: float = 0.0  # 加减分合计 (plus - minus), what =adj_total shows
 
     def expected(self, name: str) -> Any:
         """What the cell with this defined name should show, for every computed name."""
@@ -97,6 +98,8 @@ class Evaluation:
             return self.weight_sums[ident]
         if name == TOTAL_SCORE:
             return self.total
+        if name == ADJ_TOTAL:
+            return self.adj_total
         if name == GRADE:
             return self.grade
         raise KeyError(name)
@@ -174,6 +177,7 @@ def evaluate(fw: Framework, book: BookData) -> Evaluation:
         _evaluate_rows(fw, book, ev)
     plus = _sum_like_excel([a.raw_score for a in ev.adjustments.values() if a.sign > 0])
     minus = _sum_like_excel([a.raw_score for a in ev.adjustments.values() if a.sign < 0])
+    ev.adj_total = plus - minus
     total = sum(ev.groups.values()) + plus - minus
     if fw.total_cap is not None and math.isfinite(total):  # MIN(cap, #NUM!) is still #NUM! in Excel
         total = min(float(fw.total_cap), total)

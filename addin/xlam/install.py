@@ -109,7 +109,7 @@ def install(addin: str | None, say) -> Path:
     except OSError as e:
         raise OutputError(f"无法创建 Excel 启动文件夹 {folder}：{e.strerror or e}") from None
     target = folder / ADDIN_FILENAME
-    from ..xlsx.files import atomic_write  # noqa: PLC0415
+    from ..fs import atomic_write  # noqa: PLC0415
 
     try:
         atomic_write(target, lambda tmp: tmp.write_bytes(data), overwrite=True)

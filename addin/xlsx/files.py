@@ -10,20 +10,20 @@ caller says so.
 """
 from __future__ import annotations
 
-import errno
-import os
-import tempfile
 import warnings
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Callable
 
-from ..core.errors import InputError, OutputError
+from ..core.errors import InputError
+from ..fs import _os_reason, atomic_write, check_output_path, unique_path  # noqa: F401 - re-exported
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a 自评表 is well under 1 MB
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024
-MAX_RATIO = 200  # uncompressed/compressed per member, for members over 1 MB
+MAX_RATIO = 200  # uncompressed/compressed per member, for members over RATIO_FLOOR
+# jxzp's own output may hold long repeated text (a 32767-character note compresses ~1000x):
+# small members are bounded by MAX_UNPACKED_BYTES anyway, so only big ones need the ratio check
+RATIO_FLOOR = 16 * 1024 * 1024
 MAX_MEMBERS = 5000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XML_PARTS = (".xml", ".rels", ".vml")
@@ -161,7 +161,7 @@ def _check_zip_sizes(p: Path, infos) -> None:
     total = 0
     for i in infos:
         total += i.file_size
-        if i.file_size > 1_048_576 and i.file_size / max(1, i.compress_size) > MAX_RATIO:
+        if i.file_size > RATIO_FLOOR and i.file_size / max(1, i.compress_size) > MAX_RATIO:
             raise InputError(f"{p.name} 的内部文件 {i.filename} 压缩比异常（{i.file_size // max(1, i.compress_size)} 倍），"
                              "疑似“压缩炸弹”，已拒绝打开。请向发送者索取原始工作簿")
     if total > MAX_UNPACKED_BYTES:
@@ -289,124 +289,3 @@ def unreadable(path: str | Path, e: Exception, *, generic: bool = True) -> Input
         return None
     return InputError(f"{p.name} 无法作为工作簿读取（结构不符合 .xlsx 规范：{name}）。"
                       "请在 Excel/WPS 中打开后另存为 .xlsx 再试；如仍不行，请加 --debug 运行并把输出发给维护者")
-
-
-def unique_path(path: Path) -> Path:
-    """path, or 'name(2).ext', 'name(3).ext'... when it exists."""
-    if not path.exists():
-        return path
-    for i in range(2, 1000):
-        cand = path.with_name(f"{path.stem}({i}){path.suffix}")
-        if not cand.exists():
-            return cand
-    raise OutputError(f"{path.parent} 中同名文件过多，请指定输出文件名")
-
-
-_WIN_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"COM{i}" for i in range(1, 10)} | {f"LPT{i}" for i in range(1, 10)}
-
-
-def check_output_path(out: str | Path, *, overwrite: bool, inputs: tuple[Path, ...] = (),
-                      suffixes: tuple[str, ...] = ()) -> Path:
-    """Refuse an output path that cannot or must not be written; suffixes: the allowed extensions, if any."""
-    p = Path(out)
-    # the name first: an over-long name makes even exists() fail
-    if len(p.name.encode("utf-8")) > 240:
-        raise OutputError(f"输出文件名过长（{len(p.name)} 个字符，{len(p.name.encode('utf-8'))} 字节），"
-                          "超过系统上限；请缩短到 80 个汉字以内")
-    bad = set('<>:"|?*\\') & set(p.name)
-    if bad or any(ord(ch) < 32 for ch in p.name):
-        shown = "".join(sorted(bad)) or "控制字符"
-        raise OutputError(f"输出文件名 {p.name!r} 含有 Windows 不允许的字符 {shown}，请去掉后再试")
-    if p.name != p.name.rstrip(". "):
-        raise OutputError(f"输出文件名 {p.name!r} 以空格或句点结尾，Windows 会把它改名；请去掉结尾的空格或句点")
-    stem = p.name.split(".")[0].strip().upper()
-    if stem in _WIN_RESERVED:
-        raise OutputError(f"输出文件名 {p.name} 使用了 Windows 保留名 {stem}（设备名），无法在 Windows 中打开；请换一个文件名")
-    try:
-        exists = p.exists()
-        if exists and p.is_dir():
-            raise OutputError(f"输出路径 {p} 是文件夹，请给出文件名（如 {p / '自评表_校验标注.xlsx'}）")
-        for src in inputs:
-            try:
-                if exists and p.samefile(src):
-                    raise OutputError(f"输出文件 {p} 与输入文件相同。jxzp 不修改输入文件，请换一个输出文件名")
-            except OSError:
-                pass
-        if exists and not overwrite:
-            raise OutputError(f"文件 {p} 已存在，未覆盖。如确需覆盖请加 --overwrite，或换一个文件名")
-        parent = p.parent if str(p.parent) else Path(".")
-        if not parent.exists():
-            raise OutputError(f"输出文件夹 {parent} 不存在。请先创建该文件夹，或换一个输出路径")
-    except OSError as e:
-        raise OutputError(f"无法使用输出路径 {p}：{_os_reason(e)}。请换一个较短、存在的输出路径") from None
-    if suffixes and p.suffix.lower() not in suffixes:
-        raise OutputError(f"输出文件 {p.name} 的扩展名应为 {' 或 '.join(suffixes)}（不是 {p.suffix or '空'}），"
-                          f"请改为如 {p.stem}{suffixes[0]}")
-    return p
-
-
-def _os_reason(e: OSError) -> str:
-    """An OSError in Chinese (strerror is English on most systems)."""
-    code = getattr(e, "errno", None)
-    reasons = {
-        errno.ENOSPC: "磁盘空间不足",
-        errno.EROFS: "所在磁盘或文件夹是只读的",
-        errno.EACCES: "没有权限",
-        errno.EPERM: "没有权限",
-        errno.ENAMETOOLONG: "文件名或路径过长",
-        errno.ENOENT: "文件或文件夹不存在",
-        errno.EISDIR: "这是一个文件夹",
-        errno.EIO: "读写出错（磁盘或网络故障）",
-        errno.EBUSY: "文件被占用",
-    }
-    if hasattr(errno, "EDQUOT"):
-        reasons[errno.EDQUOT] = "超出磁盘配额"
-    if code in reasons:
-        return reasons[code]
-    return f"系统错误 {e.strerror or e}" if (e.strerror or str(e)) else "系统错误"
-
-
-def _default_mode() -> int:
-    """The permissions a newly created file gets (mkstemp's temporary files are 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write(out: Path, write: Callable[[Path], None], *, overwrite: bool) -> Path:
-    """Write through a temporary file in the same folder, then rename into place."""
-    out = Path(out)
-    parent = out.parent if str(out.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".jxzp-", suffix=out.suffix, dir=parent)
-    except PermissionError:
-        raise OutputError(f"没有写入权限：文件夹 {parent} 不允许写入（只读或无权限）。请换一个输出文件夹") from None
-    except OSError as e:
-        raise OutputError(f"无法在文件夹 {parent} 中写文件：{_os_reason(e)}。请换一个输出文件夹") from None
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        write(tmp_path)
-        try:  # same permissions as any new file (or as the file replaced), not mkstemp's 0600
-            mode = out.stat().st_mode & 0o7777 if out.exists() else _default_mode()
-            os.chmod(tmp_path, mode)
-        except OSError:
-            pass
-        if out.exists() and not overwrite:  # appeared meanwhile
-            raise OutputError(f"文件 {out} 已存在，未覆盖。如确需覆盖请加 --overwrite")
-        os.replace(tmp_path, out)
-    except PermissionError:
-        raise OutputError(f"无法写入 {out}：文件被占用（可能正在 Excel/WPS/Word 中打开）或没有权限。"
-                          "请关闭该文件后重试，或换一个文件名") from None
-    except OutputError:
-        raise
-    except OSError as e:
-        raise OutputError(f"无法写入 {out}：{_os_reason(e)}。请检查磁盘空间和权限，或换一个输出位置") from None
-    finally:
-        if tmp_path.exists():
-            try:
-                tmp_path.unlink()
-            except OSError:
-                pass
-    return out
-

@@ -9,9 +9,7 @@
 """
 from __future__ import annotations
 
-import io
-import math
-import zipfile
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +19,9 @@ from openpyxl.utils import get_column_letter
 from ..core.contract import contract_for
 from ..core.evaluate import evaluate
 from ..core.framework import Framework
-from ..core.numeric import is_number
 from ..core import rates
 from ..core.errors import CalcError
+from ..fs import atomic_write
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -74,32 +72,37 @@ def prepare(wb, fw: Framework) -> None:
 
 
 def save_workbook(wb, out: Path, fw: Framework, *, overwrite: bool) -> Path:
-    from .files import atomic_write  # noqa: PLC0415
-
+    """Save a workbook jxzp built itself (template, sample) with cached values."""
     prepare(wb, fw)
 
     def write(tmp: Path) -> None:
         wb.save(tmp)
-        inject_cached_values(tmp, fw)
+        update_cached_values(tmp, fw, share_strings=True)
 
     return atomic_write(out, write, overwrite=overwrite)
 
 
+_NAME_REF = re.compile(r"^=\s*([A-Za-z_][A-Za-z0-9_.]*)\s*$")
+
+
 def _computed_values(path: Path, fw: Framework) -> dict[tuple[str, str], Any]:
+    """(sheet, cell) -> the value every formula cell jxzp knows should show."""
     from ..core.formulas import computed_formulas  # noqa: PLC0415
     from .reader import read_book  # noqa: PLC0415
 
     book = read_book(path)
     ev = evaluate(fw, book)
     out: dict[tuple[str, str], Any] = {}
+    by_name: dict[str, Any] = {}
     for name in computed_formulas(fw):
+        try:
+            by_name[name] = ev.expected(name)
+        except KeyError:
+            continue
         c = book.cell(name)
         if c is None or c.formula is None:
             continue
-        try:
-            out[(c.sheet, c.coord)] = ev.expected(name)
-        except KeyError:
-            continue
+        out[(c.sheet, c.coord)] = by_name[name]
     if fw.target is not None:  # 完成率 / 建议得分 of the indicator rows
         from ..core.target import column_name  # noqa: PLC0415
 
@@ -120,61 +123,43 @@ def _computed_values(path: Path, fw: Framework) -> dict[tuple[str, str], Any]:
             out[(c.sheet, c.coord)] = rates.exec_rate(spent[i].value if i < len(spent) else None, budgets[i].value)
         except CalcError as e:
             out[(c.sheet, c.coord)] = e.message
-    return out
+    return out, by_name
 
 
-def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
-    """sheet name -> part name inside the package."""
-    wb = etree.fromstring(z.read("xl/workbook.xml"))
-    rels = etree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    target = {r.get("Id"): r.get("Target") for r in rels.iter(f"{{{PKG_REL_NS}}}Relationship")}
-    out = {}
-    for s in wb.iter(f"{{{NS}}}sheet"):
-        t = target.get(s.get(f"{{{REL_NS}}}id"), "")
-        out[s.get("name")] = t.lstrip("/") if t.startswith("/") else "xl/" + t
-    return out
+def update_cached_values(path: Path, fw: Framework, *, share_strings: bool = False) -> None:
+    """Patch the cached result of every formula cell jxzp knows; parts whose values are right stay untouched.
 
+    Named computed cells get the core's value; unnamed cells that only point at one (汇总's
+    "=grp_…", "=adj_total") get that value too. Errors are error cells (t="e"), never "inf".
+    """
+    from .ooxml import Package, q, set_cached, share_inline_strings  # noqa: PLC0415
 
-def inject_cached_values(path: Path, fw: Framework) -> None:
-    values = _computed_values(path, fw)
-    if not values:
-        return
-    by_sheet: dict[str, dict[str, Any]] = {}
-    for (sheet, coord), v in values.items():
-        by_sheet.setdefault(sheet, {})[coord] = v
-    with zipfile.ZipFile(path) as z:
-        parts = _sheet_parts(z)
-        items = [(i, z.read(i.filename)) for i in z.infolist()]
-    changed = {}
-    for sheet, cells in by_sheet.items():
-        part = parts.get(sheet)
-        if not part:
+    values, by_name = _computed_values(path, fw)
+    pkg = Package(path)
+    changed = share_strings
+    if share_strings:  # a file jxzp built itself: compact text, no character references
+        share_inline_strings(pkg)
+    for sheet_name, part, _ in pkg.sheets():
+        if not part or not pkg.has(part):
             continue
-        data = dict((i.filename, d) for i, d in items)[part]
-        root = etree.fromstring(data)
-        for c in root.iter(f"{{{NS}}}c"):
-            coord = c.get("r")
-            if coord not in cells or c.find(f"{{{NS}}}f") is None:
+        sheet = pkg.sheet(sheet_name)
+        root = sheet.peek()
+        for c in root.iter(q("c")):
+            f = c.find(q("f"))
+            if f is None:
                 continue
-            _set_cached(c, cells[coord])
-        changed[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
-        for info, data in items:
-            out.writestr(info, changed.get(info.filename, data))
-    Path(path).write_bytes(buf.getvalue())
-
-
-def _set_cached(c, value: Any) -> None:
-    v = c.find(f"{{{NS}}}v")
-    if v is None:
-        v = etree.SubElement(c, f"{{{NS}}}v")
-    if is_number(value) and math.isfinite(float(value)):
-        c.attrib.pop("t", None)
-        v.text = repr(float(value)) if isinstance(value, float) else str(value)
-    elif value is None:
-        c.remove(v)
-        c.attrib.pop("t", None)
-    else:
-        c.set("t", "str")
-        v.text = str(value)
+            key = (sheet_name, c.get("r"))
+            if key in values:
+                want = values[key]
+            else:
+                m = _NAME_REF.match("=" + (f.text or ""))
+                if not m or m.group(1) not in by_name:
+                    continue
+                want = by_name[m.group(1)]
+            before = etree.tostring(c)
+            set_cached(c, want)
+            if etree.tostring(c) != before:
+                sheet.root  # noqa: B018 - marks the part as edited
+                changed = True
+    if changed:
+        pkg.save(path)
