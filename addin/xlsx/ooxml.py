@@ -809,7 +809,7 @@ class Styles:
         new = etree.fromstring(etree.tostring(src)) if src is not None else etree.Element(q("xf"), numFmtId="0", fontId="0", fillId="0", borderId="0", xfId="0")
         for k, v in ids.items():
             new.set(k, str(v))
-            new.set("apply" + k[0].upper() + k[1:-2], "1")
+            new.set(_APPLY[k], "1")
         return self.find_or_add("cellXfs", new)
 
     def truncate(self, tag: str, n: int) -> None:
@@ -820,6 +820,9 @@ class Styles:
         for el in list(lst)[n:]:
             lst.remove(el)
         lst.set("count", str(len(lst)))
+
+
+_APPLY = {"numFmtId": "applyNumberFormat", "fontId": "applyFont", "fillId": "applyFill", "borderId": "applyBorder"}
 
 
 def solid_fill(rgb: str):

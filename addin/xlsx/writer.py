@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
 from openpyxl.utils.cell import range_boundaries
 
 from ..core.errors import InputError
@@ -141,6 +142,12 @@ def set_value(t: _Target, value: Any, formula: str | None = None, *, date1904: b
             clean = clean[:EXCEL_TEXT_LIMIT]
             warning = (f"{t.where} 的文字超过 Excel 单元格上限 {EXCEL_TEXT_LIMIT} 个字符，只写入了前 {EXCEL_TEXT_LIMIT} "
                        "个字符；请精简后重新填写")
+        if clean.upper() in _ERRORS:  # an error literal is an error cell, as Excel reads it when typed
+            sheet.set_value(t.coord, None)
+            c = sheet.cell(t.coord)
+            c.set("t", "e")
+            etree.SubElement(c, q("v")).text = clean.upper()
+            return warning
         sheet.set_value(t.coord, clean, text=True)
         return warning
     sheet.set_value(t.coord, value)
