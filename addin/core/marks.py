@@ -157,6 +157,7 @@ class MarkOutcome:
 class ClearOutcome:
     restored: int = 0
     left_alone: int = 0  # the user already removed jxzp's mark, or the cell was deleted
+    partly: int = 0  # the user changed the fill or removed the note: that part left as the user made it
     locked: dict[str, int] = field(default_factory=dict)  # sheet -> marks kept (password)
 
     @property
@@ -167,6 +168,8 @@ class ClearOutcome:
         out = []
         if self.left_alone:
             out.append(f"{self.left_alone} 个单元格的标记已被删除或改动（或单元格已删除），保持原样未动")
+        if self.partly:
+            out.append(f"{self.partly} 个单元格的底色或批注已被改动，改动过的部分保持原样")
         for sheet, n in self.locked.items():
             out.append(f"工作表“{sheet}”设置了保护密码，其上 {n} 个标记未清除。{SHEET_LOCKED_HINT.replace('校验', '清除标记')}")
         return out
@@ -234,6 +237,7 @@ def clear_marks(port: MarkPort) -> ClearOutcome:
             port.restore_note(sheet, coord, rec)
         if ours_fill or ours_note:
             out.restored += 1
+            out.partly += int(ours_fill != ours_note and bool(color))
         else:
             out.left_alone += 1
         if rec["name"]:
@@ -287,174 +291,6 @@ def apply_marks(port: MarkPort, result: ValidationResult) -> MarkOutcome:
     rows.append(_meta_row(meta))
     port.write_rows(MARKS_SHEET, rows)
     return out
-
-
-def write_results(self, summary: str, has_errors: bool, rows: list[list[Any]],
-                      links: dict[int, tuple[str, str]]) -> None: ...
-
-
-@dataclass
-class MarkOutcome:
-    marked: int = 0
-    locked: dict[str, int] = field(default_factory=dict)  # sheet -> findings not marked (password)
-    merged: int = 0  # findings moved to the top-left cell of their merged range
-    cleared_first: int = 0
-
-    def notes(self) -> list[str]:
-        out = []
-        for sheet, n in self.locked.items():
-            out.append(f"工作表“{sheet}”设置了保护密码，jxzp 无法在上面标注；其上 {n} 条问题只列在“{RESULTS_SHEET}”中。"
-                       + SHEET_LOCKED_HINT)
-        return out
-
-
-@dataclass
-class ClearOutcome:
-    restored: int = 0
-    left_alone: int = 0  # the user already removed jxzp's mark, or the cell was deleted
-    locked: dict[str, int] = field(default_factory=dict)  # sheet -> marks kept (password)
-
-    @property
-    def complete(self) -> bool:
-        return not self.locked
-
-    def notes(self) -> list[str]:
-        out = []
-        if self.left_alone:
-            out.append(f"{self.left_alone} 个单元格的标记已被删除或改动（或单元格已删除），保持原样未动")
-        for sheet, n in self.locked.items():
-            out.append(f"工作表“{sheet}”设置了保护密码，其上 {n} 个标记未清除。{SHEET_LOCKED_HINT.replace('校验', '清除标记')}")
-        return out
-
-
-def _meta_row(meta: dict) -> list[Any]:
-    text = json.dumps(meta, ensure_ascii=False)
-    chunks = [text[i:i + 30000] for i in range(0, len(text), 30000)] or [""]
-    return [META_ROW, *chunks]
-
-
-def read_marks(port: MarkPort) -> tuple[list[dict], dict] | None:
-    rows = port.read_rows(MARKS_SHEET)
-    if rows is None:
-        return None
-    if not rows:
-        return [], {}
-    header = [str(h) if h is not None else "" for h in rows[0]]
-    meta: dict = {}
-    for r in rows[1:]:
-        if r and r[0] == META_ROW:
-            try:
-                meta = json.loads("".join(str(x) for x in r[1:] if x is not None))
-            except ValueError:
-                meta = {}
-    return list(iter_marks_rows(rows[1:], header)), meta
-
-
-def clear_marks(port: MarkPort) -> ClearOutcome:
-    """Undo jxzp's marks on cells that still carry them; never stops half way."""
-    out = ClearOutcome()
-    found = read_marks(port)
-    if found is None:
-        for name in port.anchor_names():  # names left by an interrupted run
-            port.remove_anchor(name)
-        return out
-    records, meta = found
-    port.start_clear(meta)
-    kept: list[dict] = []
-    for rec in records:
-        where = port.anchor(rec["name"]) if rec["name"] else False
-        if where is None:  # the cell was deleted with its row/column
-            out.left_alone += 1
-            port.remove_anchor(rec["name"])
-            continue
-        if where is False:  # no name (older file, or a program that dropped it): the recorded address
-            where = (rec["sheet"], rec["cell"])
-        sheet, coord = where
-        if sheet not in port.sheet_names():
-            out.left_alone += 1
-            continue
-        if port.locked(sheet):
-            out.locked[sheet] = out.locked.get(sheet, 0) + 1
-            kept.append(rec)
-            continue
-        color = rec["color"] or ""
-        ours_fill = bool(color) and port.has_fill(sheet, coord, color)
-        text = port.note_text(sheet, coord)
-        ours_note = text is not None and text.startswith(NOTE_PREFIX)
-        if not color and not rec["name"]:  # older files recorded no colour: any of ours
-            ours_fill = any(port.has_fill(sheet, coord, c) for c in FILL_COLORS.values())
-        if ours_fill:
-            port.restore_fill(sheet, coord, rec)
-        if ours_note:
-            port.restore_note(sheet, coord, rec)
-        if ours_fill or ours_note:
-            out.restored += 1
-        else:
-            out.left_alone += 1
-        if rec["name"]:
-            port.remove_anchor(rec["name"])
-    for name in port.anchor_names():
-        if not any(r["name"] == name for r in kept):
-            port.remove_anchor(name)
-    if kept:
-        port.write_rows(MARKS_SHEET, [list(MARKS_HEADER)] + [[r.get(h, "") for h in MARKS_HEADER] for r in kept]
-                        + [_meta_row(meta)])
-    else:
-        port.remove_sheet(MARKS_SHEET)
-    port.finish_clear(meta, not kept)
-    return out
-
-
-def apply_marks(port: MarkPort, result: ValidationResult) -> MarkOutcome:
-    """Mark every cell with findings (earlier marks cleared first, so originals are the user's own)."""
-    out = MarkOutcome()
-    out.cleared_first = clear_marks(port).restored
-    meta = port.begin()
-    sheets = set(port.sheet_names())
-    grouped: dict[tuple[str, str], list[Finding]] = {}
-    for f in result.findings:
-        if not (f.sheet and f.cell) or f.sheet not in sheets:
-            continue
-        if port.locked(f.sheet):
-            out.locked[f.sheet] = out.locked.get(f.sheet, 0) + 1
-            continue
-        anchor = port.anchor_cell(f.sheet, f.cell)
-        if anchor != f.cell:
-            out.merged += 1
-        grouped.setdefault((f.sheet, anchor), []).append(f)
-    rows: list[list[Any]] = [list(MARKS_HEADER)]
-    for n, ((sheet, coord), fs) in enumerate(sorted(grouped.items()), 1):
-        severity, note = note_for(fs)
-        look = port.look(sheet, coord)
-        rgb = FILL_COLORS[severity]
-        if look.threaded:
-            text = None  # a threaded comment is the user's conversation: only the fill marks the cell
-        elif look.note:
-            text = safe_text(note + ORIGINAL_NOTE_SEPARATOR + look.note, 30000)
-        else:
-            text = safe_text(note, 30000)
-        name = f"{MARK_NAME_PREFIX}{n}"
-        marked = port.mark(sheet, coord, rgb, text)
-        port.add_anchor(name, sheet, coord)
-        rows.append([name, sheet, coord, rgb, look.style, look.fill, marked, 1 if look.note is not None else 0,
-                     look.note or "", look.note_data])
-        out.marked += 1
-    rows.append(_meta_row(meta))
-    port.write_rows(MARKS_SHEET, rows)
-    return out
-
-
-def _merged_note(fs: list[Finding]) -> tuple[str, str]:
-    """Findings of several cells of one merged range: one note."""
-    one = ValidationResult(source="")
-    one.findings = [Finding(**{**_fields(f), "cell": "A1", "sheet": "_"}) for f in fs]
-    return cell_marks(one)[("_", "A1")]
-
-
-def _fields(f: Finding) -> dict:
-    import dataclasses  # noqa: PLC0415
-
-    return {fl.name: getattr(f, fl.name) for fl in dataclasses.fields(f) if fl.init}
 
 
 def write_results(port: MarkPort, result: ValidationResult, indicator_names: dict[str, str],
