@@ -53,9 +53,10 @@ def resolve_output(out_path: str | Path, *, overwrite: bool) -> Path:
 
 def write_report(ev, out_path: str | Path, *, overwrite: bool = False, **render_kw) -> tuple[Path, Rendered]:
     """Render and write; returns (path written, rendered report with its warnings)."""
-    out = resolve_output(out_path, overwrite=overwrite)
+    # the name is only normalised here; without overwrite, atomic_write claims name(2), name(3)... itself
+    out = resolve_output(out_path, overwrite=True)
     inputs = (Path(ev.book.source),) if ev.book.source else ()
-    out = check_output_path(out, overwrite=overwrite, inputs=inputs)
+    out = check_output_path(out, overwrite=True, inputs=inputs)
     rendered = render(ev, **render_kw)
     # the name is claimed atomically: concurrent runs get name(2), name(3)... never the same file
     out = atomic_write(out, lambda tmp: rendered.document.save(str(tmp)), overwrite=overwrite, unique=not overwrite)

@@ -247,7 +247,7 @@ class FilePort:
     def finish_clear(self, meta: dict, complete: bool) -> None:
         pkg = self.pkg
         for cm in self._comments.values():
-            cm.drop_if_empty(remove_default_vml="default:vml" in meta.get("created", []))
+            cm.drop_if_empty()
             cm.prune_author(AUTHOR)
         if not complete or not meta.get("v"):
             return

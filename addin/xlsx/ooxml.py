@@ -948,9 +948,8 @@ class Comments:
             self.vml = pkg.free_name("xl/drawings/vmlDrawing{}.vml")
             idmap = 1 + [n for n, _, _ in pkg.sheets()].index(self.sheet.name)
             pkg.write(self.vml, _VML_HEAD.replace(b"{idmap}", str(idmap).encode()) + b"</xml>")
-            if not pkg.has_default("vml"):
-                pkg.add_default("vml", CT_VML)
-                self.created.append("default:vml")
+            if not pkg.has_default("vml"):  # an Override of its own: removed with the part, nothing else moves
+                pkg.set_override(self.vml, CT_VML)
             rid = pkg.add_rel(sp, REL_VML, self.vml)
             el = etree.Element(q("legacyDrawing"))
             el.set(f"{{{R_NS}}}id", rid)
@@ -1015,7 +1014,7 @@ class Comments:
                     self.pkg.write(self.vml, data[:m.start()] + data[end:])
                     break
 
-    def drop_if_empty(self, *, remove_default_vml: bool) -> None:
+    def drop_if_empty(self) -> None:
         pkg, sp = self.pkg, self.sheet.part
         if self.part and pkg.has(self.part):
             root = pkg.peek(self.part)
@@ -1035,8 +1034,6 @@ class Comments:
             pkg.remove(self.vml)
             pkg.remove_override(self.vml)
             self.vml = None
-            if remove_default_vml and not any(n.lower().endswith(".vml") for n in pkg.names()):
-                pkg.remove_default("vml")
 
     def prune_author(self, author: str) -> None:
         if not self.part or not self.pkg.has(self.part):
