@@ -621,3 +621,45 @@ def test_marks_follow_their_cells_when_libreoffice_inserts_and_deletes_rows(lo_c
     assert not any(n.startswith("_jxzp_mark") for n in openpyxl.load_workbook(back).defined_names)
     ev, _ = validate_file(back)
     assert ev.total == pytest.approx(98.2)
+
+
+# ---------------------------------------------------------------- sorted rows
+def _swap_rows(src: Path, dst: Path, sheet: str, r1: int, r2: int) -> Path:
+    """What sorting two rows does to a package: cells (values, formats) and their notes trade rows;
+    defined names keep their addresses (Excel, WPS and LibreOffice do not move names when sorting)."""
+    parts = _parts(src)
+    sp = _sheet_part(parts, sheet)
+    root = etree.fromstring(parts[sp])
+    other = {r1: r2, r2: r1}
+    sd = root.find(f"{{{NS}}}sheetData")
+    for row in sd:
+        r = int(row.get("r"))
+        if r in other:
+            row.set("r", str(other[r]))
+            for c in row:
+                c.set("r", re.sub(r"\d+$", str(other[r]), c.get("r")))
+    for row in sorted(sd, key=lambda e: int(e.get("r"))):
+        sd.append(row)
+    parts[sp] = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + etree.tostring(root, encoding="UTF-8")
+    rels_part = sp.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    rels = etree.fromstring(parts[rels_part]) if rels_part in parts else []
+    for rel in rels:
+        target = "xl/" + rel.get("Target").replace("../", "")
+        if rel.get("Type").endswith("/comments"):
+            parts[target] = re.sub(rb'ref="([A-Z]+)(\d+)"', lambda m: b'ref="' + m.group(1) + str(
+                other.get(int(m.group(2)), int(m.group(2)))).encode() + b'"', parts[target])
+        if rel.get("Type").endswith("/vmlDrawing"):
+            parts[target] = re.sub(rb"<x:Row>(\d+)</x:Row>", lambda m: b"<x:Row>" + str(
+                other.get(int(m.group(1)) + 1, int(m.group(1)) + 1) - 1).encode() + b"</x:Row>", parts[target])
+    return _write(dst, parts)
+
+
+def test_marks_follow_their_notes_when_rows_are_sorted(corpus, tmp_path):
+    """K3 and K4 both carry marks; a sort swaps the rows: each cell gets its own original back."""
+    plain = _swap_rows(corpus["sample"], tmp_path / "plain_sorted.xlsx", MARKED_SHEET, 3, 4)
+    _annotate(corpus["sample"], tmp_path / "a.xlsx")
+    sorted_ann = _swap_rows(tmp_path / "a.xlsx", tmp_path / "a_sorted.xlsx", MARKED_SHEET, 3, 4)
+    r = expect(jxzp("clear", sorted_ann, "-o", tmp_path / "c.xlsx"), 0, "已清除")
+    assert "保持原样" not in r.text
+    got, want = _cells(tmp_path / "c.xlsx"), _cells(plain)
+    assert {k: (want.get(k), got.get(k)) for k in set(got) | set(want) if got.get(k) != want.get(k)} == {}

@@ -356,6 +356,15 @@ class ExcelPort:
     def note_text(self, sheet: str, coord: str) -> str | None:
         return _note_text(self._ws(sheet).range(coord))
 
+    def find_note(self, sheet: str, text: str) -> str | None:
+        try:  # Excel: every note of the sheet, with the cell it hangs on
+            for cm in self._ws(sheet).api.Comments:
+                if cm.Text() == text:
+                    return cm.Parent.Address.replace("$", "")
+        except Exception:  # no native object (the offline fake, macOS)
+            return None
+        return None
+
     def restore_fill(self, sheet: str, coord: str, record: dict) -> None:
         fill = record.get("fill") or ""
         if fill.startswith("<"):  # recorded by the file port: its solid colour, if any

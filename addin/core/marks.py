@@ -22,7 +22,7 @@ from .text import strip_xml_illegal
 from .findings import ERROR, INFO, WARNING, Finding, ValidationResult
 
 MARKS_SHEET = "_jxzp_marks"
-MARKS_HEADER = ("name", "sheet", "cell", "color", "style", "fill", "marked", "had_note", "note", "note_data")
+MARKS_HEADER = ("name", "sheet", "cell", "color", "style", "fill", "marked", "had_note", "note", "note_data", "ours")
 MARK_NAME_PREFIX = "_jxzp_mark_"
 META_ROW = "#port"  # first column of the row holding the port's own bookkeeping (JSON)
 SHEET_LOCKED_HINT = "请在“审阅→撤销工作表保护”中输入密码取消保护后再校验"
@@ -97,7 +97,7 @@ def iter_marks_rows(rows: Iterable[Iterable[Any]], header: Iterable[Any] | None 
                "color": str(d.get("color") or ""), "style": "" if d.get("style") is None else str(d.get("style")),
                "fill": str(d.get("fill") or "") or None, "marked": "" if d.get("marked") is None else str(d.get("marked")),
                "had_note": bool(d.get("had_note")), "note": str(d.get("note") or ""),
-               "note_data": str(d.get("note_data") or "")}
+               "note_data": str(d.get("note_data") or ""), "ours": str(d.get("ours") or "")}
 
 
 # ---------------------------------------------------------------- the port and the shared logic
@@ -122,6 +122,7 @@ class MarkPort(Protocol):
     def mark(self, sheet: str, coord: str, rgb: str, note: str | None) -> str: ...  # -> marked style token
     def has_fill(self, sheet: str, coord: str, rgb: str) -> bool: ...
     def note_text(self, sheet: str, coord: str) -> str | None: ...
+    def find_note(self, sheet: str, text: str) -> str | None: ...  # the cell whose note is exactly text
     def restore_fill(self, sheet: str, coord: str, record: dict) -> None: ...
     def restore_note(self, sheet: str, coord: str, record: dict) -> None: ...
     def add_anchor(self, name: str, sheet: str, coord: str) -> None: ...
@@ -226,9 +227,14 @@ def clear_marks(port: MarkPort) -> ClearOutcome:
             kept.append(rec)
             continue
         color = rec["color"] or ""
-        ours_fill = bool(color) and port.has_fill(sheet, coord, color)
         text = port.note_text(sheet, coord)
-        ours_note = text is not None and text.startswith(NOTE_PREFIX)
+        if rec["ours"] and text != rec["ours"]:
+            # rows sorted: names stay with addresses, notes travel with the cells — follow jxzp's note
+            moved = port.find_note(sheet, rec["ours"])
+            if moved is not None:
+                coord, text = moved, rec["ours"]
+        ours_fill = bool(color) and port.has_fill(sheet, coord, color)
+        ours_note = text is not None and (text == rec["ours"] if rec["ours"] else text.startswith(NOTE_PREFIX))
         if not color and not rec["name"]:  # older files recorded no colour: any of ours
             ours_fill = any(port.has_fill(sheet, coord, c) for c in FILL_COLORS.values())
         if ours_fill:
@@ -286,7 +292,7 @@ def apply_marks(port: MarkPort, result: ValidationResult) -> MarkOutcome:
         marked = port.mark(sheet, coord, rgb, text)
         port.add_anchor(name, sheet, coord)
         rows.append([name, sheet, coord, rgb, look.style, look.fill, marked, 1 if look.note is not None else 0,
-                     look.note or "", look.note_data])
+                     look.note or "", look.note_data, text or ""])
         out.marked += 1
     rows.append(_meta_row(meta))
     port.write_rows(MARKS_SHEET, rows)

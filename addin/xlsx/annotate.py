@@ -115,6 +115,15 @@ class FilePort:
     def note_text(self, sheet: str, coord: str) -> str | None:
         return self.comments(sheet).text(coord)
 
+    def find_note(self, sheet: str, text: str) -> str | None:
+        cm = self.comments(sheet)
+        if cm.part is None or not self.pkg.has(cm.part):
+            return None
+        for el in self.pkg.peek(cm.part).iter(q("comment")):
+            if cm.text(el.get("ref", "")) == text:
+                return el.get("ref")
+        return None
+
     def restore_fill(self, sheet: str, coord: str, record: dict) -> None:
         sh = self._sheet(sheet)
         cur = sh.style_of(coord)
