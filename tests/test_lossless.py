@@ -166,8 +166,8 @@ def craft_excel_features(sample: Path, out: Path) -> Path:
     _add_rel(parts, "xl/_rels/workbook.xml.rels", "rIdPerson", "http://schemas.microsoft.com/office/2017/10/"
              "relationships/person", "persons/person.xml")
     # legacy notes: the threaded ones' placeholders, and a user's own visible, large note on marked cell I14
-    notes = [("K4", f"tc={{00000001-0000-0000-0000-000000000001}}", "[Threaded comment]\n请复核这个比率"),
-             ("B3", f"tc={{00000002-0000-0000-0000-000000000002}}", "[Threaded comment]\n预算数来自批复"),
+    notes = [("K4", "tc={00000001-0000-0000-0000-000000000001}", "[Threaded comment]\n请复核这个比率"),
+             ("B3", "tc={00000002-0000-0000-0000-000000000002}", "[Threaded comment]\n预算数来自批复"),
              ("I14", "李科长", "李科长:\n执行数已与决算核对")]
     authors = list(dict.fromkeys(a for _, a, _ in notes))
     comments = "".join(f'<comment ref="{ref}" authorId="{authors.index(a)}"><text><r><rPr><b/><sz val="9"/><rFont '
@@ -418,7 +418,7 @@ def test_merged_range_marks_its_top_left_cell_and_fill_explains(corpus, tmp_path
 def test_password_locked_sheet_is_listed_not_marked(corpus, tmp_path):
     src = corpus["locked"]
     with Guard([src], [tmp_path]):
-        r = expect(jxzp("validate", src, "--annotate", tmp_path / "a.xlsx"), 1, "保护密码", MARKED_SHEET, "只列在")
+        expect(jxzp("validate", src, "--annotate", tmp_path / "a.xlsx"), 1, "保护密码", MARKED_SHEET, "只列在")
     parts, orig = _parts(tmp_path / "a.xlsx"), _parts(src)
     sp = _sheet_part(orig, MARKED_SHEET)
     assert parts[sp] == orig[sp]  # the locked sheet is not touched

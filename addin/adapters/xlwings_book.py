@@ -27,7 +27,8 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from ..core.errors import InputError
 from ..core.findings import ValidationResult
 from ..core import marks
-from ..core.marks import (FILL_COLORS, MARK_NAME_PREFIX, ORIGINAL_NOTE_SEPARATOR, RESULTS_SHEET, ClearOutcome, Look,
+from ..core.marks import ORIGINAL_NOTE_SEPARATOR  # noqa: F401 - part of this adapter's API
+from ..core.marks import (FILL_COLORS, MARK_NAME_PREFIX, RESULTS_SHEET, ClearOutcome, Look,
                           MarkOutcome, hyperlink_target)
 from ..core.model import META_FRAMEWORK, META_VERSION, BookData, Cell, NameRef
 from ..core.contract import is_ours

@@ -19,16 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.utils.cell import get_column_letter
 
-from ..core.errors import InputError
 from ..core.findings import ValidationResult
 from ..core.framework import Framework
 from ..core.marks import (FILL_COLORS, MARK_NAME_PREFIX, MARKS_SHEET, RESULTS_SHEET, ClearOutcome, Look, MarkOutcome,
                           apply_marks, clear_marks, write_results)
 from ..fs import atomic_write, check_output_path
 from .files import check_workbook_file
-from .ooxml import (NS, REL_SST, Comments, NoteShape, Package, Sheet, fill_rgb, insert_ordered, q, serialise,
+from .ooxml import (NS, REL_SST, Comments, NoteShape, Package, Sheet, fill_rgb, insert_ordered, q,
                     solid_fill, SHEET_ORDER)
 from .styles import FONT_NAME
 from .template import AUTHOR, RESULTS_HEADER

@@ -22,7 +22,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
-from xml.sax.saxutils import escape
 
 from lxml import etree
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter, range_boundaries
@@ -45,8 +44,6 @@ CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 CT_SST = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
-CT_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-CT_WORKBOOK_XLSM = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 DEFAULT_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 _DECL = re.compile(rb"\A(\xef\xbb\xbf)?\s*<\?xml[^>]*\?>\s*")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
@@ -130,12 +127,6 @@ class Package:
 
     def _flush(self, part: str) -> None:
         self._data[part] = serialise(self._xml[part], self._data.get(part))
-
-    def changed_parts(self, original: "Package") -> list[str]:
-        for p in list(self._dirty):
-            self._flush(p)
-        names = set(self._data) | set(original._data)
-        return sorted(n for n in names if self._data.get(n) != original._data.get(n))
 
     def save(self, path: str | Path) -> None:
         for p in list(self._dirty):
@@ -232,21 +223,6 @@ class Package:
     def has_default(self, ext: str) -> bool:
         return any(o.get("Extension", "").lower() == ext for o in self.peek("[Content_Types].xml")
                    if o.tag == f"{{{CT_NS}}}Default")
-
-    def add_default(self, ext: str, ctype: str) -> None:
-        ct = self.content_types()
-        first_override = next((o for o in ct if o.tag == f"{{{CT_NS}}}Override"), None)
-        el = etree.Element(f"{{{CT_NS}}}Default", Extension=ext, ContentType=ctype)
-        if first_override is not None:
-            first_override.addprevious(el)
-        else:
-            ct.append(el)
-
-    def remove_default(self, ext: str) -> None:
-        ct = self.content_types()
-        for o in list(ct):
-            if o.tag == f"{{{CT_NS}}}Default" and o.get("Extension", "").lower() == ext:
-                ct.remove(o)
 
     # ---------------------------------------------------------------- workbook
     @property
@@ -407,10 +383,6 @@ def insert_ordered(parent, el, order: tuple[str, ...]) -> None:
 def split_coord(coord: str) -> tuple[int, int]:
     col, row = coordinate_from_string(coord.replace("$", ""))
     return row, column_index_from_string(col)
-
-
-def _row_of(c) -> int:
-    return int(re.sub(r"\D", "", c.get("r", "0")) or 0)
 
 
 class Sheet:
@@ -846,8 +818,6 @@ def fill_rgb(fill) -> str | None:
 
 
 # ---------------------------------------------------------------- notes (comments + legacy VML)
-VML_NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
-          "x": "urn:schemas-microsoft-com:office:excel"}
 _SHAPE = re.compile(rb"<v:shape\b(?:(?!<v:shape\b).)*?</v:shape>\s*", re.S)
 _VML_HEAD = (b'<xml xmlns:v="urn:schemas-microsoft-com:vml"\r\n xmlns:o="urn:schemas-microsoft-com:office:office"\r\n'
              b' xmlns:x="urn:schemas-microsoft-com:office:excel">\r\n <o:shapelayout v:ext="edit">\r\n'
@@ -889,8 +859,6 @@ def _shape_cell(block: bytes) -> tuple[int, int] | None:
 
 class Comments:
     """The notes of one sheet: comments part + legacy VML drawing, created on demand."""
-
-    AUTHOR_TAG = "authors"
 
     def __init__(self, sheet: Sheet):
         self.sheet = sheet
@@ -1048,6 +1016,3 @@ class Comments:
         self.pkg.xml(self.part)
         authors.remove(authors[ids[0]])
 
-
-def esc(text: str) -> str:
-    return escape(text)
