@@ -914,7 +914,11 @@ class Comments:
             self.created.append(self.part)
         if self.vml is None:
             self.vml = pkg.free_name("xl/drawings/vmlDrawing{}.vml")
-            idmap = 1 + [n for n, _, _ in pkg.sheets()].index(self.sheet.name)
+            # shape id blocks (idmap) must not overlap any other drawing's in the workbook
+            used = [int(x) for n in pkg.names() if n.lower().endswith(".vml")
+                    for m in re.finditer(rb'<o:idmap[^>]*data="([\d,\s]+)"', pkg.read(n))
+                    for x in re.findall(rb"\d+", m.group(1))]
+            idmap = max(used + [[n for n, _, _ in pkg.sheets()].index(self.sheet.name)]) + 1
             pkg.write(self.vml, _VML_HEAD.replace(b"{idmap}", str(idmap).encode()) + b"</xml>")
             if not pkg.has_default("vml"):  # an Override of its own: removed with the part, nothing else moves
                 pkg.set_override(self.vml, CT_VML)
