@@ -72,14 +72,14 @@ def check_output_path(out: str | Path, *, overwrite: bool, inputs: tuple[Path, .
         if not parent.exists():
             raise OutputError(f"输出文件夹 {parent} 不存在。请先创建该文件夹，或换一个输出路径")
     except OSError as e:
-        raise OutputError(f"无法使用输出路径 {p}：{_os_reason(e)}。请换一个较短、存在的输出路径") from None
+        raise OutputError(f"无法使用输出路径 {p}：{os_reason(e)}。请换一个较短、存在的输出路径") from None
     if suffixes and p.suffix.lower() not in suffixes:
         raise OutputError(f"输出文件 {p.name} 的扩展名应为 {' 或 '.join(suffixes)}（不是 {p.suffix or '空'}），"
                           f"请改为如 {p.stem}{suffixes[0]}")
     return p
 
 
-def _os_reason(e: OSError) -> str:
+def os_reason(e: OSError) -> str:
     """An OSError in Chinese (strerror is English on most systems)."""
     code = getattr(e, "errno", None)
     reasons = {
@@ -187,7 +187,7 @@ def atomic_write(out: Path, write: Callable[[Path], None], *, overwrite: bool, u
     except PermissionError:
         raise OutputError(f"没有写入权限：文件夹 {parent} 不允许写入（只读或无权限）。请换一个输出文件夹") from None
     except OSError as e:
-        raise OutputError(f"无法在文件夹 {parent} 中写文件：{_os_reason(e)}。请换一个输出文件夹") from None
+        raise OutputError(f"无法在文件夹 {parent} 中写文件：{os_reason(e)}。请换一个输出文件夹") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -204,7 +204,7 @@ def atomic_write(out: Path, write: Callable[[Path], None], *, overwrite: bool, u
     except OutputError:
         raise
     except OSError as e:
-        raise OutputError(f"无法写入 {out}：{_os_reason(e)}。请检查磁盘空间和权限，或换一个输出位置") from None
+        raise OutputError(f"无法写入 {out}：{os_reason(e)}。请检查磁盘空间和权限，或换一个输出位置") from None
     finally:
         if tmp_path.exists():
             try:

@@ -176,10 +176,10 @@ def _finish_own(fw, filled: Path, out: Path, *, overwrite: bool) -> Path:
     rebuild a file jxzp made; a user's workbook is only ever patched)."""
     from ..xlsx.files import load_workbook_safely  # noqa: PLC0415
     from ..xlsx.finish import save_workbook  # noqa: PLC0415
-    from ..xlsx.writer import _restore_chart  # noqa: PLC0415
+    from ..xlsx.writer import restore_chart  # noqa: PLC0415
 
     wb = load_workbook_safely(filled, read_only=False)
-    _restore_chart(wb)
+    restore_chart(wb)
     return save_workbook(wb, out, fw, overwrite=overwrite)
 
 

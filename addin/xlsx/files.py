@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..fs import _os_reason, atomic_write, check_output_path, unique_path  # noqa: F401 - re-exported
+from ..fs import os_reason, atomic_write, check_output_path, unique_path  # noqa: F401 - re-exported
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a 自评表 is well under 1 MB
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024
@@ -84,7 +84,7 @@ def check_workbook_file(path: str | Path) -> Path:
     try:
         found, folder = p.exists(), p.is_dir()
     except OSError as e:  # e.g. a name too long for the file system
-        raise InputError(f"无法读取文件 {p}：{_os_reason(e)}。请检查路径和文件名") from None
+        raise InputError(f"无法读取文件 {p}：{os_reason(e)}。请检查路径和文件名") from None
     if not found:
         raise InputError(f"找不到文件：{p}。请检查路径和文件名（含扩展名 .xlsx）")
     if folder:
@@ -94,7 +94,7 @@ def check_workbook_file(path: str | Path) -> Path:
         with p.open("rb") as fh:
             head = fh.read(2048)
     except OSError as e:
-        raise InputError(f"无法读取文件 {p}：{_os_reason(e)}。如文件正在其他程序中打开，请关闭后再试") from None
+        raise InputError(f"无法读取文件 {p}：{os_reason(e)}。如文件正在其他程序中打开，请关闭后再试") from None
     if p.name.startswith("~$"):
         real = p.name[2:]
         raise InputError(f"{p.name} 是 Excel/WPS 打开工作簿时生成的临时锁定文件，不是工作簿本身。"
@@ -135,7 +135,7 @@ def check_workbook_file(path: str | Path) -> Path:
     except NotImplementedError:
         raise InputError(f"{p.name} 使用了不支持的压缩方式，不是 Excel/WPS 保存的工作簿。请在 Excel/WPS 中另存为 .xlsx") from None
     except (OSError, EOFError) as e:
-        raise InputError(f"无法读取 {p.name}：{_os_reason(e) if isinstance(e, OSError) else '文件不完整'}。"
+        raise InputError(f"无法读取 {p.name}：{os_reason(e) if isinstance(e, OSError) else '文件不完整'}。"
                          "请重新获取文件") from None
     return p
 

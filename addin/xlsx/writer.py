@@ -274,7 +274,7 @@ def _fill_table(pkg: Package, book, fw: Framework, tname: str, tdata: dict, repo
                 report.written += 1
 
 
-def _restore_chart(wb) -> None:
+def restore_chart(wb) -> None:
     """openpyxl drops charts when it loads a file; put the 汇总 chart back."""
     cells = name_cells(wb, CHART_NAME)
     if not cells or SHEET_SUMMARY not in wb.sheetnames:
