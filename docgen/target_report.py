@@ -21,7 +21,7 @@ from .styles import TEXT_W, el
 from .text import clean_text, cn_number, paragraphs_of, year_text
 
 # the official form's columns: 一级 / 二级 / 三级 / 年度指标值 / 实际完成值 / 分值 / 得分 / 偏差原因
-WIDTHS = [900, 1000, 1650, 1100, 1100, 600, 800]
+WIDTHS = [900, 1000, 1550, 1100, 1100, 600, 950]
 WIDTHS.append(TEXT_W - sum(WIDTHS))
 BUDGET_COLUMNS = ("年初预算数", "全年预算数", "全年执行数")
 
@@ -226,7 +226,9 @@ class TargetBuilder(_Builder):
         year = year_text(ev.role("year"))
         self.para(f"{fw.form_title}（{year}年度）" if year else fw.form_title, "Title",
                   ppr_extra=[el("w:spacing", before=200, after=200)])
-        self.add(ooxml.paragraph("JxTableCaption", f"填报单位：{subject(ev) or '【未填写】'}\t金额单位：万元",
+        unit = next((clean_text(ev.inputs.get(f.name)).strip() for f in fw.fields if f.label in ("实施单位", "部门名称")
+                     and not is_blank(ev.inputs.get(f.name))), "") or subject(ev)
+        self.add(ooxml.paragraph("JxTableCaption", f"填报单位：{unit or '【未填写】'}\t金额单位：万元",
                                  ppr_extra=[_right_tab()]))
         self.add(ooxml.table(self.official_table(), paragraphs_of))
         for note in fw.target.notes:
