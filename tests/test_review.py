@@ -252,6 +252,21 @@ def test_progress_and_cancel_api(corpus, tmp_path):
     assert len(rows) == res["done"] and all(r[1].value.startswith("上传") and r[1].hyperlink is None for r in rows)
 
 
+def test_review_use_case_through_addin_app(sample_path, tmp_path):
+    from addin import app
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "a.xlsx").write_bytes(sample_path.read_bytes())
+    seen = []
+    out = app.review(app.Review(folder, tmp_path / "s.xlsx", jobs=1), progress=seen.append)
+    assert isinstance(out, app.ReviewOutcome) and out.exit_code == 1 and not out.ok
+    assert out.paths == [tmp_path / "s.xlsx"] and out.counts == {HAS_ERRORS: 1} and out.done == out.total == 1
+    assert [(p.done, p.total, p.current) for p in seen] == [(1, 1, "a.xlsx")]
+    with pytest.raises(Exception, match="已存在"):
+        app.review(app.Review(folder, tmp_path / "s.xlsx"))
+
+
 def test_csv_output_and_exit_codes(sample_path, tmp_path):
     folder = tmp_path / "one"
     folder.mkdir()

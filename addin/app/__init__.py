@@ -36,6 +36,18 @@ __all__ = [
 
 A = TypeVar("A")
 
+# 批量复核 (Review -> ReviewOutcome) lives in addin/review (worker processes; pandas for its summary);
+# re-exported here and loaded on first use, so importing the use cases stays light
+_REVIEW = ("Review", "ReviewOutcome", "review")
+
+
+def __getattr__(name: str):
+    if name in _REVIEW:
+        import importlib  # noqa: PLC0415
+
+        return getattr(importlib.import_module("addin.review.usecase"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def run(use_case: Callable[[A, Settings], Outcome], args: A, settings: Settings) -> Outcome:
     """Call a use case; a JxzpError becomes exit 2 with its message, a bug exit 3 (re-raised with debug)."""

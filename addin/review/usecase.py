@@ -47,6 +47,14 @@ class ReviewOutcome:
     seconds: float = 0.0
     rate: float = 0.0
 
+    @property
+    def ok(self) -> bool:  # as app.Outcome
+        return self.exit_code == EXIT_OK
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.messages)
+
 
 def review(args: Review, settings=None, *, progress: Callable[[Progress], None] | None = None,
            cancel: threading.Event | Callable[[], bool] | None = None, stream: TextIO | None = None,
