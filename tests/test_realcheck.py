@@ -337,3 +337,15 @@ def test_blank_workbook_groups_each_kind_once(template_path):
     assert codes.count("R02.scores-unfilled") == 3  # one per indicator sheet
     assert codes.count("R06.no-suggestions") >= 1
     assert not {"R01.blank", "R02.blank", "R08.placeholder", "R11.chapter-empty"} & set(codes)
+
+
+@pytest.mark.parametrize("v", [float("inf"), -float("inf"), float("nan"), 1.7e308, -1.7e308])
+def test_text_figure_against_absurd_cell_value_is_no_match_not_a_crash(v):
+    # a property run once found 1e308 in a cell turning into OverflowError here
+    from addin.core.reading import Reading
+    from addin.core.validation.textfigures import _same
+
+    r = Reading(quantity="budget_initial", value=349.25, unit="万元", when="this", role="value",
+                start=0, end=5, written="349.25")
+    assert _same(v, r) is False
+    assert _same(349.25, r) is True

@@ -7,6 +7,7 @@ quantity the framework does not hold is not compared at all.
 """
 from __future__ import annotations
 
+import math
 from typing import Iterable
 
 from ..placeholders import Placeholders
@@ -191,10 +192,13 @@ def _scale(unit: str) -> float:
 def _same(v: float, r: Reading) -> bool:
     """The workbook's value, shown with the text's decimals (rounded or cut), is what the text says."""
     nd = r.decimals
+    scaled = abs(v) * 10 ** nd
+    if not (math.isfinite(scaled) and math.isfinite(r.value)):  # inf/nan or beyond float range: never equal
+        return False
     tol = 10 ** -(nd + 3)
     if abs(excel_round(v, nd) - r.value) < tol:
         return True
-    cut = int(abs(v) * 10 ** nd) / 10 ** nd * (1 if v >= 0 else -1)
+    cut = int(scaled) / 10 ** nd * (1 if v >= 0 else -1)
     return abs(cut - r.value) < tol
 
 
