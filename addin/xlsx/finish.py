@@ -31,7 +31,7 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 def prepare(wb, fw: Framework) -> None:
     """Before saving: heights of indicator rows and print areas of the long tables."""
     from .template import _fit_height  # noqa: PLC0415
-    from .writer import name_cells  # noqa: PLC0415
+    from .names import name_cells  # noqa: PLC0415
 
     for ind in fw.indicators:
         cells = name_cells(wb, ind.note_name)

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from openpyxl.utils.cell import range_boundaries
 
 from ..core.errors import InputError
 from ..core.framework import Framework
@@ -24,6 +23,7 @@ from ..core.model import arithmetic_value
 from ..core.text import strip_xml_illegal
 from ..fs import atomic_write, check_output_path
 from .finish import update_cached_values
+from .names import name_cells
 from .ooxml import Package, q
 from .template import CHART_NAME, SHEET_SUMMARY, add_summary_chart
 
@@ -36,26 +36,6 @@ class FillReport:
     written: int = 0
     ignored: list[str] = field(default_factory=list)  # names not written, with reasons
     warnings: list[str] = field(default_factory=list)
-
-
-def name_cells(wb, name: str) -> list:
-    """openpyxl cells of a workbook-level defined name (row-major), or [] if absent/broken."""
-    dn = wb.defined_names.get(name)
-    if dn is None or "#REF!" in (dn.attr_text or ""):
-        return []
-    try:
-        dests = list(dn.destinations)
-    except Exception:
-        return []
-    out = []
-    for sheet, coord in dests:
-        if sheet not in wb.sheetnames:
-            return []
-        ws = wb[sheet]
-        c1, r1, c2, r2 = range_boundaries(coord.replace("$", ""))
-        for row in ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2):
-            out.extend(row)
-    return out
 
 
 def unstorable(value: Any, where: str) -> str | None:
