@@ -127,3 +127,18 @@ def test_framework_loader_reports_a_bad_reader_section():
     data["text_reader"]["quantities"][0]["this"] = "f_missing"
     with pytest.raises(FrameworkError, match="text_reader"):
         parse_framework(data, None)
+
+
+def test_readings_are_remembered_per_workbook_and_callers_get_their_own_list():
+    from addin.core.framework import load_framework
+
+    reader = load_framework("gd_county_2022").text_reader
+    reader.forget()
+    text = "2022年年初预算349.2万元，比上年增加48.1万元。"
+    first = reader.read(text, 2022)
+    assert first and reader._memo
+    first.append("x")  # a caller's list is its own
+    again = reader.read(text, 2022)
+    assert "x" not in again and again == first[:-1]
+    reader.forget()
+    assert not reader._memo and reader.read(text, 2022) == again

@@ -6,6 +6,7 @@ formula overwritten with a number, or edited) — one source, so the two cannot 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .contract import ADJ_TOTAL, GRADE, TOTAL_SCORE
 from .framework import Framework, Indicator
@@ -135,6 +136,7 @@ def _split_strings(s: str, fn) -> str:
 _ADDIN_PATH = re.compile(r"'[^']*\.xla[mx]?'!|\[\d+\]!|_XLFN\.|_XLL\.|_XLUDF\.", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)  # workbooks of one template repeat the same formulas
 def normalize_formula(f: str) -> str:
     """Compare formulas as Excel would: case, $, spaces, add-in path qualifiers and _xlfn. do not matter."""
     s = _ADDIN_PATH.sub("", f.strip())

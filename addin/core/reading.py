@@ -103,6 +103,8 @@ class PatternSet:
     connectors: str
     max_gap: int = 4
     _scan: re.Pattern | None = None
+    # the same text is read by several rules (and the report): remember recent readings
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ---------------------------------------------------------------- loading
     @classmethod
@@ -187,6 +189,21 @@ class PatternSet:
 
     # ---------------------------------------------------------------- reading
     def read(self, text: str, year: int | None = None) -> list[Reading]:
+        key = (text, year)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return list(hit)  # Readings are frozen; the list is the caller's own
+        out = self._read(text, year)
+        if len(self._memo) >= 4096:
+            self._memo.clear()
+        self._memo[key] = tuple(out)
+        return out
+
+    def forget(self) -> None:
+        """Drop remembered readings (a new workbook: its texts, not the last one's, are what repeats)."""
+        self._memo.clear()
+
+    def _read(self, text: str, year: int | None) -> list[Reading]:
         text = _normalise(text)
         out: list[Reading] = []
         start = 0

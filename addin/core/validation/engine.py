@@ -28,6 +28,8 @@ def validate(fw: Framework, book: BookData, ev: Evaluation | None = None,
              rules: Iterable[Rule] | None = None, *, debug: bool = False) -> ValidationResult:
     """Run every rule; collect all findings (workbook order via ValidationResult.sorted())."""
     ev = ev or evaluate(fw, book)
+    if fw.text_reader is not None:
+        fw.text_reader.forget()  # several rules read the same texts; remember them for this workbook only
     ctx = Context(fw, book, ev)
     result = ValidationResult(source=book.source, sheet_order=list(book.sheets))
     seen: set[tuple] = set()
