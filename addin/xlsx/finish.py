@@ -23,10 +23,6 @@ from ..core import rates
 from ..core.errors import CalcError
 from ..fs import atomic_write
 
-NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-
 
 def prepare(wb, fw: Framework) -> None:
     """Before saving: heights of indicator rows and print areas of the long tables."""
