@@ -30,6 +30,7 @@ ROLES = ("value", "change", "growth", "share")
 _NUMBER = r"(?P<num>-?(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>亿元|万元|元|%|％|个百分点|分|人|名|个|项|户|家)?"
 _YEAR = r"(?P<year>(?:19|20)\d{2})\s*年(?!\s*[0-9]{1,2}\s*月)"
 _SEP = "。；;！？!?\n"
+_DIGIT = re.compile(r"\d")  # as _NUMBER's: a sentence without one holds no figure
 
 
 class PatternError(ValueError):
@@ -183,9 +184,19 @@ class PatternSet:
         parts.append(f"(?P<this>{self.this_markers})")
         parts.append(_NUMBER)
         self._scan = re.compile("|".join(parts))
-        self._cue_rx = [(q, re.compile(c)) for q in self.quantities.values() for c in q.cues]
-        self._subj_rx = [(s, re.compile(s.pattern)) for s in self.subjects]
+        # each pattern with a literal every match contains: a sentence without it is not scanned
+        self._cue_rx = [(q, re.compile(c), required_literal(c)) for q in self.quantities.values() for c in q.cues]
+        self._subj_rx = [(s, re.compile(s.pattern), required_literal(s.pattern)) for s in self.subjects]
+        # … and by that literal's first character, so a sentence looks only at the cues it may hold
+        self._cue_always = [i for i, (_q, _rx, lit) in enumerate(self._cue_rx) if not lit]
+        self._cue_by_char: dict[str, list[int]] = {}
+        for i, (_q, _rx, lit) in enumerate(self._cue_rx):
+            if lit:
+                self._cue_by_char.setdefault(lit[0], []).append(i)
+        self._cue_chars = frozenset(self._cue_by_char)
         self._conn = re.compile(f"[{self.connectors}]")
+        # a sentence opening with a comparison (“较上年增加 …”) speaks of the previous sentence's quantity
+        self._lead_cmp = re.compile(f"(?:{_YEAR}\\s*)?(?:{self.compare_open}|{self.compare_closed}|{self.up_words}|{self.down_words})")
 
     # ---------------------------------------------------------------- reading
     def read(self, text: str, year: int | None = None) -> list[Reading]:
@@ -216,10 +227,16 @@ class PatternSet:
         del start
         return out
 
-    def _events(self, sent: str) -> list[tuple[int, int, str, object]]:
+    def _cue_events(self, sent: str) -> list[tuple[int, int, str, object]]:
+        """The cues and subjects of a sentence."""
         ev: list[tuple[int, int, str, object]] = []
         cues = []
-        for q, rx in self._cue_rx:
+        maybe = self._cue_always + [i for ch in self._cue_chars.intersection(sent) for i in self._cue_by_char[ch]]
+        maybe.sort()  # declaration order: of two equal cues the first declared is kept
+        for i in maybe:
+            q, rx, lit = self._cue_rx[i]
+            if lit and lit not in sent:
+                continue
             for m in rx.finditer(sent):
                 if m.end() > m.start():
                     cues.append((m.start(), m.end(), q))
@@ -233,8 +250,14 @@ class PatternSet:
                 continue
             kept.append(c)
         ev += [(s, e, "cue", q) for s, e, q in kept]
-        for subj, rx in self._subj_rx:
+        for subj, rx, lit in self._subj_rx:
+            if lit and lit not in sent:
+                continue
             ev += [(m.start(), m.end(), "subject", subj) for m in rx.finditer(sent) if m.end() > m.start()]
+        return ev
+
+    def _events(self, sent: str, ev: list[tuple[int, int, str, object]]) -> list[tuple[int, int, str, object]]:
+        """All events of a sentence in order: its cue events `ev` and the markers and numbers."""
         taken = [(s, e) for s, e, k, _q in ev if k == "cue"]
         for m in self._scan.finditer(sent):
             kind = m.lastgroup if m.lastgroup not in ("num", "unit") else "num"
@@ -252,7 +275,11 @@ class PatternSet:
 
     def _read_sentence(self, sent: str, off: int, year: int | None, carried: Quantity | None):
         out: list[Reading] = []
-        ev = self._events(sent)
+        ev = self._cue_events(sent)
+        if not _DIGIT.search(sent) and not any(k == "cue" for _s, _e, k, _o in ev):
+            # no figure and no quantity named: nothing read, and only a leading comparison carries on
+            return out, (carried if carried is not None and self._lead_cmp.match(_lead_stripped(sent)) else None)
+        ev = self._events(sent, ev)
         q: Quantity | None = None  # quantity the next value belongs to (fresh cue)
         q_start = q_end = 0
         cur: Quantity | None = None  # quantity of this sentence, for shares and comparison bases
@@ -268,9 +295,7 @@ class PatternSet:
         last_end = 0
         read_value_of: set[str] = set()
         q_seen: dict[str, int] = {}  # where a quantity's value was read (a later one after 其中 is a part)
-        stripped = sent.lstrip(" 0123456789.、（）()一二三四五六七八九十")
-        starts_with_cmp = re.match(f"(?:{_YEAR}\\s*)?(?:{self.compare_open}|{self.compare_closed}|{self.up_words}|{self.down_words})",
-                                   stripped) is not None
+        starts_with_cmp = self._lead_cmp.match(_lead_stripped(sent)) is not None
         if starts_with_cmp and carried is not None:
             cur = cur_amount = carried
         for s, e, kind, obj in ev:
@@ -408,6 +433,11 @@ class PatternSet:
         return Reading(q.id, value, unit, when, "value", off + m.start("num"), off + e, written, off + q_start)
 
 
+def _lead_stripped(sent: str) -> str:
+    """A sentence without its list number (“3.”, “（二）”)."""
+    return sent.lstrip(" 0123456789.、（）()一二三四五六七八九十")
+
+
 def _clause_start(sent: str, pos: int) -> int:
     cut = max(sent.rfind(c, 0, pos) for c in "，,；;：:")
     return cut + 1 if cut >= 0 else 0
@@ -425,6 +455,30 @@ def _unit_fits(kind: str, unit: str, value: float, *, direct: bool) -> bool:
     if kind == "amount":
         return value == 0  # “存量资金为0”
     return False
+
+
+def required_literal(pattern: str) -> str:
+    """The longest run of plain characters every match of `pattern` contains ("" when none is sure).
+
+    Only the top level counts (an optional or repeated part may be absent); a case-insensitive
+    pattern gets "" (its literal may appear in another case).
+    """
+    try:
+        from re import _constants as sre_c, _parser as sre_p  # noqa: PLC0415
+
+        tree = sre_p.parse(pattern)
+    except Exception:  # another Python's private parser, or a pattern we could not parse
+        return ""
+    if tree.state.flags & re.IGNORECASE:
+        return ""
+    best = run = ""
+    for op, arg in tree:
+        if op is sre_c.LITERAL:
+            run += chr(arg)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best
 
 
 def _compile(p: str, where: str) -> re.Pattern:
