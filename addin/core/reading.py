@@ -217,6 +217,8 @@ class PatternSet:
     def _read(self, text: str, year: int | None) -> list[Reading]:
         text = _normalise(text)
         out: list[Reading] = []
+        if not _DIGIT.search(text):
+            return out  # no figure written at all (most paragraphs of a report's narrative)
         start = 0
         last_q: Quantity | None = None
         for m in re.finditer(f"[^{_SEP}]+[{_SEP}]?", text):

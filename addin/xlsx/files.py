@@ -29,6 +29,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XML_PARTS = (".xml", ".rels", ".vml")
 _BINARY_PARTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin")
 _CHUNK = 1 << 16
+KEEP_BYTES = 64 * 1024 * 1024  # check_workbook_file(keep=...) holds a package's XML up to this size
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 
 
@@ -78,8 +79,12 @@ def _sniff(head: bytes) -> str:
     return "未知格式的文件"
 
 
-def check_workbook_file(path: str | Path) -> Path:
-    """Refuse anything that is not a plausible .xlsx, with a message saying what it is and what to do."""
+def check_workbook_file(path: str | Path, keep: dict[str, bytes] | None = None) -> Path:
+    """Refuse anything that is not a plausible .xlsx, with a message saying what it is and what to do.
+
+    With `keep`, the XML parts read for the screening are left there (part name -> bytes) when
+    the package unpacks to at most KEEP_BYTES, so a reader need not decompress them again.
+    """
     p = Path(path)
     try:
         found, folder = p.exists(), p.is_dir()
@@ -126,7 +131,9 @@ def check_workbook_file(path: str | Path) -> Path:
             names = {i.filename for i in infos}
             _check_zip_sizes(p, infos)
             _refuse_other_packages(p, zf, names)
-            _read_all_parts(p, zf, infos)
+            if keep is not None and sum(i.file_size for i in infos) > KEEP_BYTES:
+                keep = None
+            _read_all_parts(p, zf, infos, keep)
     except zipfile.BadZipFile:
         raise InputError(f"{p.name} 已损坏（zip 结构不完整，可能是未下载完、复制中断或被截断）。"
                          "请重新获取文件，或在 Excel/WPS 中打开（可尝试“打开并修复”）后另存") from None
@@ -169,7 +176,7 @@ def _check_zip_sizes(p: Path, infos) -> None:
                          "疑似“压缩炸弹”，已拒绝打开")
 
 
-def _read_all_parts(p: Path, zf: zipfile.ZipFile, infos) -> None:
+def _read_all_parts(p: Path, zf: zipfile.ZipFile, infos, keep: dict[str, bytes] | None = None) -> None:
     """Read every member once: CRC errors and DTDs in XML parts are refused here.
 
     zipfile never yields more than a member's declared size, so the size checks above bound this.
@@ -182,10 +189,13 @@ def _read_all_parts(p: Path, zf: zipfile.ZipFile, infos) -> None:
         tail = b""
         first = True
         utf16 = False
+        kept: list[bytes] | None = [] if keep is not None and is_xml else None
         try:
             with zf.open(info) as fh:
                 while True:
-                    chunk = fh.read(_CHUNK)
+                    chunk = fh.read(_CHUNK if kept is None else -1)
+                    if kept is not None and chunk:
+                        kept.append(chunk)
                     if not chunk:
                         break
                     if not is_xml:
@@ -208,6 +218,8 @@ def _read_all_parts(p: Path, zf: zipfile.ZipFile, infos) -> None:
         except (zlib.error, EOFError):
             raise InputError(f"{p.name} 已损坏：内部文件 {info.filename} 无法解压。"
                              "请重新获取文件，或在 Excel/WPS 中“打开并修复”后另存") from None
+        if kept is not None:  # read whole and CRC-checked: the reader may use these bytes
+            keep[info.filename] = b"".join(kept)
 
 
 def _zip_reason(e: Exception) -> str:

@@ -14,6 +14,7 @@ import gc
 import re
 import unicodedata
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from ..core.errors import InputError
 from ..core.contract import SHEETS, contract_for, is_ours
 from ..core.model import META_FRAMEWORK, META_VERSION, BookData, Cell, NameRef
 from .files import check_workbook_file, unreadable
-from .stream import MalformedPart, Workbook, column_index, get_column_letter, range_bounds, split_coordinate
+from .stream import (MalformedPart, Workbook, column_index, destinations, get_column_letter, range_bounds,
+                     split_coordinate)
 
 _FRAMEWORK_ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")  # as addin.core.framework: an id, never a path
 # Excel writes characters XML cannot hold as _xHHHH_ (ECMA-376 ST_Xstring); openpyxl leaves them escaped
@@ -79,10 +81,12 @@ def _gc_paused():
 
 
 def read_book(path: str | Path) -> BookData:
-    p = check_workbook_file(path)  # the one screening: not-xlsx, zip bombs, CRC, DOCTYPE/ENTITY in any part
+    parts: dict[str, bytes] = {}
+    # the one screening (not-xlsx, zip bombs, CRC, DOCTYPE/ENTITY in any part); its reads are kept
+    p = check_workbook_file(path, keep=parts)
     with _gc_paused():
         try:
-            wb = Workbook(p)
+            wb = Workbook(p, parts)
         except Exception as e:  # a package that opens as a zip but not as a workbook
             raise unreadable(p, e) from e
         try:
@@ -123,8 +127,6 @@ def book_contract(framework_id: str | None):
 
 def _read(wb, source: str) -> BookData:
     sheets = list(wb.sheetnames)
-    names: dict[str, NameRef] = {}
-    wanted: dict[str, dict[tuple[int, int], Cell]] = {}
     framework_id = template_version = None
     try:
         defined = list(wb.defined_names.items())
@@ -142,56 +144,26 @@ def _read(wb, source: str) -> BookData:
                          "工作簿不能指定指标体系文件的路径；请在“公式→名称管理器”中改回模板中的标识，"
                          "或用 jxzp new 生成新模板后把数据复制过去")
     contract = book_contract(framework_id)
-    expect = contract.expectations() if contract else {}
+    plan = _layout(tuple((name, dn.attr_text or "") for name, dn in defined), tuple(sheets), framework_id, contract)
+    names: dict[str, NameRef] = {}
     missing_sheet_refs: list[tuple[NameRef, str]] = []
-    label_at: dict[str, dict[tuple[int, int], Any]] = {}  # sheet -> (row, col) -> label value read
-    label_cols: dict[str, set[int]] = {}
-    checks: list[tuple[NameRef, str, int, int, int, int, int | None, str]] = []
-    for name, dn in defined:
-        if name in (META_FRAMEWORK, META_VERSION) or not is_ours(name):
-            continue
-        ref = NameRef(name)
-        names[name] = ref
-        text = dn.attr_text or ""
-        if "#REF!" in text:
-            ref.problem = "#REF!"
-            continue
-        try:
-            dests = list(dn.destinations)
-        except Exception:
-            ref.problem = f"无法解析：{text}"
-            continue
-        if len(dests) != 1:
-            ref.problem = f"指向多个区域或不是单元格：{text}"
-            continue
-        sheet, coord = dests[0]
-        if sheet not in sheets:
+    wanted: dict[str, dict[tuple[int, int], Cell]] = {}
+    sheet_cells: dict[str, list[Cell]] = {}
+    for sheet, (keys, coords) in plan.cells.items():
+        made = sheet_cells[sheet] = [Cell(sheet, coord) for coord in coords]
+        wanted[sheet] = dict(zip(keys, made))
+    for name, problem, sheet, picks in plan.names:
+        ref = names[name] = NameRef(name)
+        if problem is not None:
+            ref.problem = problem
+        elif picks is None:
             missing_sheet_refs.append((ref, sheet))
-            continue
-        bounds = _parse_ref(coord)
-        if bounds is None:
-            ref.problem = f"不是单元格区域：{text}"
-            continue
-        c1, r1, c2, r2 = bounds
-        if (c2 - c1 + 1) * (r2 - r1 + 1) > 100_000:
-            ref.problem = f"区域过大：{text}"
-            continue
-        per_sheet = wanted.setdefault(sheet, {})
-        letters = [get_column_letter(c) for c in range(c1, c2 + 1)]
-        for r in range(r1, r2 + 1):
-            for c, letter in zip(range(c1, c2 + 1), letters):
-                cell = per_sheet.get((r, c))
-                if cell is None:
-                    cell = per_sheet[(r, c)] = Cell(sheet, f"{letter}{r}")
-                ref.cells.append(cell)
-        if name in expect:
-            lcol, label = expect[name]
-            if lcol is None and r1 > 1:  # a table column: header just above
-                checks.append((ref, sheet, c1, r1, c2, r2, None, label))
-                label_cols.setdefault(sheet, set()).add(c1)
-            elif lcol is not None and (r1, c1) == (r2, c2):
-                checks.append((ref, sheet, c1, r1, c2, r2, lcol, label))
-                label_cols.setdefault(sheet, set()).add(lcol)
+        else:
+            made = sheet_cells[sheet]
+            ref.cells = [made[i] for i in picks]
+    checks = [(names[c[0]], *c[1:]) for c in plan.checks]
+    label_cols = plan.label_cols
+    label_at: dict[str, dict[tuple[int, int], Any]] = {}  # sheet -> (row, col) -> label value read
     _explain_missing_sheets(missing_sheet_refs, sheets, framework_id)
 
     overflow_cols: dict[str, tuple[str, int, int]] = {}
@@ -240,6 +212,88 @@ def _read(wb, source: str) -> BookData:
         _check_label(check, label_at.get(check[1], {}), expected_on.get(check[1], set()))
     return BookData(source=source, sheets=sheets, names=names, framework_id=framework_id,
                     template_version=template_version, overflow=overflow)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a workbook's names point, worked out once per distinct set of defined names.
+
+    Every department's workbook made from one template has the same names, so a batch review
+    resolves them once; the cells themselves are new for every file.
+    """
+
+    cells: dict  # sheet -> ((row, col) keys, coordinates): each named cell once
+    names: tuple  # (name, problem, sheet, indexes into that sheet's cells | None when the sheet is missing)
+    checks: tuple  # (name, sheet, c1, r1, c2, r2, label column | None, label) for _check_label
+    label_cols: dict  # sheet -> set of label columns
+
+
+_LAYOUTS: dict[tuple, _Layout] = {}
+
+
+def _layout(defined: tuple[tuple[str, str], ...], sheets: tuple[str, ...], framework_id, contract) -> _Layout:
+    key = (defined, sheets, framework_id)
+    hit = _LAYOUTS.get(key)
+    if hit is None:
+        if len(_LAYOUTS) >= 8:
+            _LAYOUTS.clear()
+        hit = _LAYOUTS[key] = _make_layout(defined, sheets, contract)
+    return hit
+
+
+def _make_layout(defined, sheets, contract) -> _Layout:
+    expect = contract.expectations() if contract else {}
+    index: dict[str, dict[tuple[int, int], int]] = {}  # sheet -> (row, col) -> position in coords
+    coords: dict[str, list[str]] = {}
+    names, checks, label_cols = [], [], {}
+    for name, text in defined:
+        if name in (META_FRAMEWORK, META_VERSION) or not is_ours(name):
+            continue
+        if "#REF!" in text:
+            names.append((name, "#REF!", None, None))
+            continue
+        try:
+            dests = destinations(text)
+        except Exception:
+            names.append((name, f"无法解析：{text}", None, None))
+            continue
+        if len(dests) != 1:
+            names.append((name, f"指向多个区域或不是单元格：{text}", None, None))
+            continue
+        sheet, coord = dests[0]
+        if sheet not in sheets:
+            names.append((name, None, sheet, None))
+            continue
+        bounds = _parse_ref(coord)
+        if bounds is None:
+            names.append((name, f"不是单元格区域：{text}", None, None))
+            continue
+        c1, r1, c2, r2 = bounds
+        if (c2 - c1 + 1) * (r2 - r1 + 1) > 100_000:
+            names.append((name, f"区域过大：{text}", None, None))
+            continue
+        at = index.setdefault(sheet, {})
+        listed = coords.setdefault(sheet, [])
+        letters = [get_column_letter(c) for c in range(c1, c2 + 1)]
+        picks = []
+        for r in range(r1, r2 + 1):
+            for c, letter in zip(range(c1, c2 + 1), letters):
+                i = at.get((r, c))
+                if i is None:
+                    i = at[(r, c)] = len(listed)
+                    listed.append(f"{letter}{r}")
+                picks.append(i)
+        names.append((name, None, sheet, tuple(picks)))
+        if name in expect:
+            lcol, label = expect[name]
+            if lcol is None and r1 > 1:  # a table column: header just above
+                checks.append((name, sheet, c1, r1, c2, r2, None, label))
+                label_cols.setdefault(sheet, set()).add(c1)
+            elif lcol is not None and (r1, c1) == (r2, c2):
+                checks.append((name, sheet, c1, r1, c2, r2, lcol, label))
+                label_cols.setdefault(sheet, set()).add(lcol)
+    cells = {sheet: (tuple(at), tuple(coords[sheet])) for sheet, at in index.items()}
+    return _Layout(cells, tuple(names), tuple(checks), label_cols)
 
 
 def _explain_missing_sheets(refs: list[tuple[NameRef, str]], sheets: list[str], framework_id: str | None) -> None:

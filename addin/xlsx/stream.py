@@ -32,6 +32,7 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relati
 _ROW, _C, _V, _F, _IS, _T, _R, _SI = (MAIN + t for t in ("row", "c", "v", "f", "is", "t", "r", "si"))
 _PARSE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 MAX_ROW = 1_048_576
+WHOLE_PART_BYTES = 4 * 1024 * 1024  # parts up to this are parsed whole; bigger ones streamed
 
 # ---------------------------------------------------------------- A1 references
 _LETTERS: list[str] = []
@@ -201,8 +202,9 @@ class Sheet:
         book = self.book
         masters: dict[str, tuple[str, int, int]] = {}  # shared formula index -> (formula, row, col)
         row_no = 0
-        with book.zip.open(self.part) as fh:
-            for _, row in etree.iterparse(fh, events=("end",), tag=_ROW, **_PARSE):
+        rows = book.elements(self.part, _ROW)
+        try:
+            for row in rows:
                 try:
                     r_attr = row.get("r")
                     row_no = int(r_attr) if r_attr else row_no + 1
@@ -215,12 +217,13 @@ class Sheet:
                 except (ValueError, IndexError, KeyError) as e:
                     raise MalformedPart(f"工作表“{self.title}”（{self.part}）第 {row.get('r') or row_no} 行不符合 .xlsx 规范"
                                         f"（{str(e)[:80]}）") from e
-                row.clear()
-                while row.getprevious() is not None:  # flat memory: drop the rows already read
-                    del row.getparent()[0]
+        finally:
+            rows.close()  # the streamed part's file is closed now, not when collected
 
     def _row_cells(self, row, row_no: int, min_col: int, max_col: int, masters: dict):
         book = self.book
+        plain = book.plain_styles
+        strings = None
         col_no = 0
         for c in row:
             ref = c.get("r")
@@ -245,10 +248,22 @@ class Sheet:
                 continue
             if f is not None:
                 yield row_no, col_no, None, self._formula(f, masters, row_no, col_no)
+                continue
+            # the two common cells inline (a number in a style that shows no date, a shared string)
+            t, style = c.get("t"), c.get("s")
+            if v and (t is None or t == "n") and style in plain:
+                try:
+                    value = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+                except ValueError:
+                    value = book.value("n", v, is_, style, row_no, col_no, self.title)  # raises, naming the cell
+            elif v and t == "s":
+                if strings is None:
+                    strings = book.strings
+                value = strings[int(v)]
             else:
-                value = book.value(c.get("t", "n"), v, is_, c.get("s"), row_no, col_no, self.title)
-                if value is not None:
-                    yield row_no, col_no, value, None
+                value = book.value(t or "n", v, is_, style, row_no, col_no, self.title)
+            if value is not None:
+                yield row_no, col_no, value, None
 
     @staticmethod
     def _masters_only(row, row_no: int, masters: dict) -> None:
@@ -276,8 +291,10 @@ class Sheet:
 class Workbook:
     """The package's workbook part: sheet names, defined names, and values decoded on demand."""
 
-    def __init__(self, path):
+    def __init__(self, path, parts: dict[str, bytes] | None = None):
+        """`parts`: XML parts already read (check_workbook_file(keep=...)), by name; others come from the zip."""
         self.zip = zipfile.ZipFile(path)
+        self._bytes = parts or {}
         names = set(self.zip.namelist())
         self._names = names
         wb_part = self._office_document()
@@ -306,6 +323,7 @@ class Workbook:
         self._rels_of_wb = rels
         self._strings: list[str] | None = None
         self._date_styles: tuple[set[int], set[int]] | None = None
+        self.plain_styles: set[str | None] = {None, "0"}  # style attributes seen to show numbers, not dates
 
     # ---- parts
     def _office_document(self) -> str:
@@ -318,7 +336,29 @@ class Workbook:
         return "xl/workbook.xml"
 
     def _xml(self, part: str):
-        return etree.fromstring(self.zip.read(part), etree.XMLParser(**_PARSE))
+        return etree.fromstring(self.read(part), etree.XMLParser(**_PARSE))
+
+    def read(self, part: str) -> bytes:
+        data = self._bytes.get(part)
+        return data if data is not None else self.zip.read(part)
+
+    def elements(self, part: str, tag: str) -> Iterator:
+        """The `tag` elements of a part in document order, each complete when yielded.
+
+        A part already in memory and up to WHOLE_PART_BYTES is parsed at once (lxml builds the tree
+        in C: about half the time of iterparse); a bigger one is streamed, each element dropped once
+        used, so memory stays flat. Elements of the same tag must not nest (rows, cells, strings).
+        """
+        data = self._bytes.get(part)
+        if data is not None and len(data) <= WHOLE_PART_BYTES:
+            yield from etree.fromstring(data, etree.XMLParser(**_PARSE)).iter(tag)
+            return
+        with self.zip.open(part) as fh:
+            for _, el in etree.iterparse(fh, events=("end",), tag=tag, **_PARSE):
+                yield el
+                el.clear()
+                while el.getprevious() is not None:  # flat memory: drop what was already read
+                    del el.getparent()[0]
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
         folder, base = posixpath.split(part)
@@ -353,11 +393,9 @@ class Workbook:
             self._strings = []
             part = self._part_of_type("/sharedStrings")
             if part:
-                with self.zip.open(part) as fh:
-                    for _, si in etree.iterparse(fh, events=("end",), tag=_SI, **_PARSE):
-                        # as openpyxl: the text runs without phonetic guides; x005F_ (an escaped "_") dropped
-                        self._strings.append(_text_of(si).replace("x005F_", ""))
-                        si.clear()
+                for si in self.elements(part, _SI):
+                    # as openpyxl: the text runs without phonetic guides; x005F_ (an escaped "_") dropped
+                    self._strings.append(_text_of(si).replace("x005F_", ""))
         return self._strings
 
     def date_styles(self) -> tuple[set[int], set[int]]:
@@ -412,6 +450,7 @@ class Workbook:
                         return from_serial(num, self.date1904, s in spans)
                     except (OverflowError, ValueError):
                         return "#VALUE!"  # as openpyxl: a serial outside the dates Python can hold
+            self.plain_styles.add(style)
             return num
         if t == "s":
             return self.strings[int(v)]
