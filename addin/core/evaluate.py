@@ -143,7 +143,7 @@ def evaluate(fw: Framework, book: BookData) -> Evaluation:
             v = metric_fns.compute(m, [arg_value(a) for a in m.args])
             ev.metrics[m.name] = MetricResult(m, float(v))
         except CalcError as e:
-            ev.metrics[m.name] = MetricResult(m, None, e)
+            ev.metrics[m.name] = MetricResult(m, None, e.with_traceback(None))
 
     field_value = ev.inputs.get
     for ind in fw.indicators:
@@ -154,7 +154,7 @@ def evaluate(fw: Framework, book: BookData) -> Evaluation:
             try:
                 sug, how = suggest(fw, ind, mx, [arg_value(n) for n in rule_inputs(ind)])
             except CalcError as e:
-                serr = e
+                serr = e.with_traceback(None)
         raw = input_value(book.cell(ind.score_name))
         note = book.raw(ind.note_name)
         ev.indicators[ind.id] = IndicatorResult(

@@ -372,11 +372,11 @@ def evaluate_rows(spec: TargetSpec, rows: Iterable[TargetRow], decimals: int = 2
             try:
                 ratio = completion_ratio(spec, r.get("nature"), r.get("target"), r.get("actual"))
             except CalcError as e:
-                rerr = e
+                rerr = e.with_traceback(None)
             try:
                 sug = suggested_row_score(spec, r.get("weight"), ratio, decimals)
             except CalcError as e:
-                serr = e
+                serr = e.with_traceback(None)
         w, s = r.get("weight"), r.get("score")
         out.append(RowResult(r, grp, ratio, rerr, sug, serr, float(w) if is_number(w) else None,
                              float(s) if is_number(s) else None))

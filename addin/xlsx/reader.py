@@ -15,6 +15,7 @@ import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ _FRAMEWORK_ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")  # as addin.core.framework
 _XSTRING_ESCAPE = re.compile(r"(?<!_)_x([0-9A-Fa-f]{4})_")
 _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # kept out of messages (terminal escapes)
 _FLOAT_MAX_INT = 2 ** 53  # beyond this an integer is not a value Excel can hold exactly
+_REQUIRED_MARK = re.compile(r"\s*\(必填\)$")
 
 
 def _parse_ref(ref: str) -> tuple[int, int, int, int] | None:
@@ -109,8 +111,13 @@ def read_book(path: str | Path) -> BookData:
 def _norm_label(v: Any) -> str:
     if v is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(v)).strip()
-    return re.sub(r"\s*\(必填\)$", "", s)
+    return _norm_text(v if isinstance(v, str) else str(v))
+
+
+@lru_cache(maxsize=4096)
+def _norm_text(s: str) -> str:  # a template's labels repeat in every department's workbook
+    s = unicodedata.normalize("NFKC", s).strip()
+    return _REQUIRED_MARK.sub("", s)
 
 
 def book_contract(framework_id: str | None):
