@@ -31,7 +31,7 @@ SHEET = f"""<?xml version="1.0" encoding="UTF-8"?>
 <row r="5"><c r="A5"><f t="shared" si="0"/></c><c r="C5"><f>LOG10(A1)+'It''s'!A1</f></c></row>
 <row r="6"><c r="A6"><f t="shared" si="0"/></c></row>
 <row><c><v>7</v></c><c><v>8</v></c><c r="E7"><v>9</v></c><c><v>10</v></c></row>
-<row r="9"><c r="B9" t="inlineStr"><is><t></t></is></c><c r="C9"><v></v></c></row>
+<row r="9"><c r="B9" t="inlineStr"><is><t></t></is></c><c r="C9"><v></v></c><c r="D9" s="1"/><c><v>11</v></c></row>
 </sheetData></worksheet>"""
 
 STRINGS = f"""<?xml version="1.0" encoding="UTF-8"?>

@@ -225,12 +225,20 @@ class Sheet:
         plain = book.plain_styles
         strings = None
         col_no = 0
+        skipped = False  # empty cells passed over without working out their column
         for c in row:
+            if not len(c) and c.get("t") != "inlineStr":
+                skipped = True  # an empty styled cell: the common case in a template's unused rows
+                continue
             ref = c.get("r")
             # "B5" -> 2 (rstrip is C code; a cell without r follows the one before it)
-            col_no = _COLUMN[ref.rstrip("0123456789")] if ref else col_no + 1
-            if not len(c):  # an empty styled cell: the common case in a template's unused rows
-                if c.get("t") == "inlineStr" and min_col <= col_no <= max_col:
+            if ref:
+                col_no = _COLUMN[ref.rstrip("0123456789")]
+            else:
+                col_no = _column_after(c) if skipped else col_no + 1
+            skipped = False
+            if not len(c):  # an empty inline string: None, as openpyxl reads it
+                if min_col <= col_no <= max_col:
                     yield row_no, col_no, None, None
                 continue
             f = v = is_ = None
@@ -286,6 +294,19 @@ class Sheet:
             if master is not None:
                 return shift_formula(master[0], row - master[1], col - master[2])
         return text
+
+
+def _column_after(c) -> int:
+    """The column of a cell without r: one right of the cell before it, found from the nearest with r."""
+    n = 1
+    prev = c.getprevious()
+    while prev is not None:
+        ref = prev.get("r")
+        if ref:
+            return _COLUMN[ref.rstrip("0123456789")] + n
+        n += 1
+        prev = prev.getprevious()
+    return n
 
 
 class Workbook:
