@@ -142,3 +142,39 @@ def test_readings_are_remembered_per_workbook_and_callers_get_their_own_list():
     assert "x" not in again and again == first[:-1]
     reader.forget()
     assert not reader._memo and reader.read(text, 2022) == again
+
+
+def _read_every_sentence(reader, text: str, year) -> list:
+    """The reader's sentence loop without its shortcuts: every sentence read in full, in order,
+    every cue and subject pattern tried on it."""
+    import copy
+
+    from addin.core.reading import _SENTENCE, _normalise
+
+    reader = copy.copy(reader)
+    reader._cue_rx = [(q, rx, "") for q, rx, _lit in reader._cue_rx]
+    reader._cue_always, reader._cue_by_char, reader._cue_chars = list(range(len(reader._cue_rx))), {}, frozenset()
+    reader._subj_rx = [(s, rx, "") for s, rx, _lit in reader._subj_rx]
+    text, out, carried = _normalise(text), [], None
+    for m in _SENTENCE.finditer(text):
+        readings, carried = reader._read_sentence(m.group(0), m.start(), year, carried)
+        out.extend(readings)
+    return out
+
+
+def test_shortcuts_read_as_every_sentence_read_in_full(reader):
+    """Sentences without figures are passed over (read only when a comparison after them needs
+    what they name), cues are tried only where their literal occurs: same readings as reading all."""
+    import random
+
+    rnd = random.Random(7)
+    real = [s["text"] for s in CORPUS["sentences"]]
+    # sentences naming a quantity without a figure, and comparisons that speak of the one before
+    made = ["本年支出决算数据已按要求公开。", "较上年增加5.2万元。", "比上年减少3人。", "同比增长12.5%。",
+            "“三公”经费预算执行情况良好；", "与上年相比下降了2.1个百分点。", "部门整体支出管理规范。",
+            "其中项目支出较多，", "在职人员控制率符合要求。", "较上年有所增加。", "实有人数稳定。"]
+    for _ in range(600):
+        text = "".join(rnd.choice(made if rnd.random() < 0.6 else real) for _ in range(rnd.randint(2, 7)))
+        year = rnd.choice([2022, 2023, None])
+        reader.forget()
+        assert reader.read(text, year) == _read_every_sentence(reader, text, year), text

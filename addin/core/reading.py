@@ -31,6 +31,7 @@ _NUMBER = r"(?P<num>-?(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>亿�
 _YEAR = r"(?P<year>(?:19|20)\d{2})\s*年(?!\s*[0-9]{1,2}\s*月)"
 _SEP = "。；;！？!?\n"
 _DIGIT = re.compile(r"\d")  # as _NUMBER's: a sentence without one holds no figure
+_SENTENCE = re.compile(f"[^{_SEP}]+[{_SEP}]?")
 
 
 class PatternError(ValueError):
@@ -219,15 +220,26 @@ class PatternSet:
         out: list[Reading] = []
         if not _DIGIT.search(text):
             return out  # no figure written at all (most paragraphs of a report's narrative)
-        start = 0
-        last_q: Quantity | None = None
-        for m in re.finditer(f"[^{_SEP}]+[{_SEP}]?", text):
+        last_q: Quantity | _Carry | None = None
+        for m in _SENTENCE.finditer(text):
             sent, off = m.group(0), m.start()
+            if not _DIGIT.search(sent):
+                # no figure to read here; what it carries to the next sentence is worked out only if asked
+                last_q = _Carry(sent, last_q)
+                continue
             readings, last_q = self._read_sentence(sent, off, year, last_q)
             out.extend(readings)
-            start = m.end()
-        del start
         return out
+
+    def _carried(self, carried: "Quantity | _Carry | None") -> Quantity | None:
+        """The quantity a sentence hands on: for a sentence passed over, read it now."""
+        passed = []
+        while isinstance(carried, _Carry):  # a loop, not recursion: a text may pass over many
+            passed.append(carried.sent)
+            carried = carried.before
+        for sent in reversed(passed):
+            carried = self._read_sentence(sent, 0, None, carried)[1]
+        return carried
 
     def _cue_events(self, sent: str) -> list[tuple[int, int, str, object]]:
         """The cues and subjects of a sentence."""
@@ -280,7 +292,8 @@ class PatternSet:
         ev = self._cue_events(sent)
         if not _DIGIT.search(sent) and not any(k == "cue" for _s, _e, k, _o in ev):
             # no figure and no quantity named: nothing read, and only a leading comparison carries on
-            return out, (carried if carried is not None and self._lead_cmp.match(_lead_stripped(sent)) else None)
+            lead = carried is not None and self._lead_cmp.match(_lead_stripped(sent))
+            return out, (self._carried(carried) if lead else None)
         ev = self._events(sent, ev)
         q: Quantity | None = None  # quantity the next value belongs to (fresh cue)
         q_start = q_end = 0
@@ -299,7 +312,7 @@ class PatternSet:
         q_seen: dict[str, int] = {}  # where a quantity's value was read (a later one after 其中 is a part)
         starts_with_cmp = self._lead_cmp.match(_lead_stripped(sent)) is not None
         if starts_with_cmp and carried is not None:
-            cur = cur_amount = carried
+            cur = cur_amount = self._carried(carried)
         for s, e, kind, obj in ev:
             gap = sent[last_end:s]
             if kind == "subject":
@@ -433,6 +446,14 @@ class PatternSet:
             return None
         when = "bound" if bound else ("prev" if prev else ("other" if other else "this"))
         return Reading(q.id, value, unit, when, "value", off + m.start("num"), off + e, written, off + q_start)
+
+
+@dataclass(frozen=True)
+class _Carry:
+    """A sentence without figures, not yet read: what it hands on is needed only before a comparison."""
+
+    sent: str
+    before: "Quantity | _Carry | None"
 
 
 def _lead_stripped(sent: str) -> str:
