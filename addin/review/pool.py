@@ -92,6 +92,9 @@ def _worker_main(conn, memory_mb: int, task: str) -> None:
 def warm() -> None:
     """Import what a worker needs and load the frameworks once, before workers are forked
     (so each starts warm; the lru_cache of load_framework is then per worker, never per file)."""
+    import encodings.cp437  # noqa: F401, PLC0415 - zipfile decodes names flagged as not UTF-8 with it
+
+    from .. import app  # noqa: F401, PLC0415 - framework_for
     from ..core import validation  # noqa: F401, PLC0415
     from ..core.framework import available_frameworks, load_framework  # noqa: PLC0415
     from ..core.validation import rules  # noqa: F401, PLC0415
