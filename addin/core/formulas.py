@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Mapping
 
 from .contract import ADJ_TOTAL, GRADE, TOTAL_SCORE
 from .framework import Framework, Indicator
@@ -75,8 +76,22 @@ def grade_formula(fw: Framework) -> str:
     return "=" + expr
 
 
-def computed_formulas(fw: Framework) -> dict[str, str]:
+def _per_framework(kind: str, fw: Framework, make) -> Mapping:
+    """make(fw), made once per Framework object (as contract_for: nothing changes a loaded one).
+    Shared by every caller: read it, never change it."""
+    key = f"_formulas_{kind}"
+    value = fw.__dict__.get(key)
+    if value is None:
+        value = fw.__dict__[key] = make(fw)
+    return value
+
+
+def computed_formulas(fw: Framework) -> Mapping[str, str]:
     """name -> formula for every single-cell computed name."""
+    return _per_framework("computed", fw, _computed_formulas)
+
+
+def _computed_formulas(fw: Framework) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in fw.metrics:
         out[m.name] = excel_formula(m)
@@ -104,8 +119,12 @@ def computed_formulas(fw: Framework) -> dict[str, str]:
     return out
 
 
-def accepted_formulas(fw: Framework) -> dict[str, list[str]]:
+def accepted_formulas(fw: Framework) -> Mapping[str, tuple[str, ...]]:
     """name -> formulas a workbook may carry: today's, then older templates' (bare UDF calls)."""
+    return _per_framework("accepted", fw, _accepted_formulas)
+
+
+def _accepted_formulas(fw: Framework) -> dict[str, tuple[str, ...]]:
     out = {name: [f] for name, f in computed_formulas(fw).items()}
     for m in fw.metrics:
         old = legacy_formula(m)
@@ -114,7 +133,7 @@ def accepted_formulas(fw: Framework) -> dict[str, list[str]]:
     for ind in fw.indicators:
         if ind.rule is not None:
             out[ind.suggest_name].append("=" + _suggest_call(ind))
-    return out
+    return {name: tuple(v) for name, v in out.items()}
 
 
 _NUMBER = re.compile(r"(?<![A-Z0-9_.!:$])(\d+\.?\d*(?:E[+-]?\d+)?)(?![A-Z0-9_(!:])")
