@@ -178,3 +178,30 @@ def test_shortcuts_read_as_every_sentence_read_in_full(reader):
         year = rnd.choice([2022, 2023, None])
         reader.forget()
         assert reader.read(text, year) == _read_every_sentence(reader, text, year), text
+
+
+def test_first_character_lookahead_changes_no_match(reader):
+    """first_chars(p) before p: the same matches, groups and spans, for every pattern the reader uses."""
+    import random
+    import re
+
+    from addin.core.reading import first_chars
+
+    scan = reader._scan.pattern
+    assert scan.startswith("(?=[")  # the scan is prefixed in this framework
+    plain = scan[scan.index(")(?:") + 4:-1]
+    patterns = [plain] + [rx.pattern for _q, rx, _lit in reader._cue_rx] + [rx.pattern for _s, rx, _lit in reader._subj_rx] \
+        + [r"a?b", r"(?:x|y)*z", r"\d+(?:\.\d+)?%", r"(?<!控制)编制", r"[^a]b", r"(?i)ab", r"^\s*较"]
+    real = [s["text"] for s in CORPUS["sentences"]]
+    rnd = random.Random(3)
+    texts = real + ["".join(rnd.choice("与较比上年增加减少12.5%万元预算支出编制控制 ab xyz")
+                            for _ in range(rnd.randint(0, 40))) for _ in range(300)]
+    for p in patterns:
+        first = first_chars(p)
+        fast = re.compile(f"(?={first})(?:{p})") if first else re.compile(p)
+        slow = re.compile(p)
+        for t in texts:
+            assert [(m.span(), m.groups()) for m in fast.finditer(t)] == \
+                [(m.span(), m.groups()) for m in slow.finditer(t)], (p, t)
+    assert first_chars(r"a*") == "" and first_chars(r"[^a]b") == "" and first_chars(r"(?i)ab") == ""
+    assert first_chars(r"(?<!控制)编制") == "[编]"

@@ -184,7 +184,10 @@ class PatternSet:
         parts.append(f"(?P<prev>{self.prev_markers})")
         parts.append(f"(?P<this>{self.this_markers})")
         parts.append(_NUMBER)
-        self._scan = re.compile("|".join(parts))
+        scan = "|".join(parts)
+        # a look at the first character first: most positions of a sentence start no event at all
+        first = first_chars(scan)
+        self._scan = re.compile(f"(?={first})(?:{scan})" if first else scan)
         # each pattern with a literal every match contains: a sentence without it is not scanned
         self._cue_rx = [(q, re.compile(c), required_literal(c)) for q in self.quantities.values() for c in q.cues]
         self._subj_rx = [(s, re.compile(s.pattern), required_literal(s.pattern)) for s in self.subjects]
@@ -502,6 +505,64 @@ def required_literal(pattern: str) -> str:
         else:
             run = ""
     return best
+
+
+def first_chars(pattern: str) -> str:
+    """A character class holding every character a match of `pattern` can begin with ("" when unsure).
+
+    `(?=class)` before the pattern then changes no match, only how fast positions that start
+    none are passed over (re tries each alternative at every position otherwise).
+    """
+    try:
+        from re import _constants as sre_c, _parser as sre_p  # noqa: PLC0415
+
+        tree = sre_p.parse(pattern)
+    except Exception:  # another Python's private parser, or a pattern we could not parse
+        return ""
+    if tree.state.flags & re.IGNORECASE:
+        return ""
+    cats = {sre_c.CATEGORY_DIGIT: r"\d", sre_c.CATEGORY_NOT_DIGIT: r"\D", sre_c.CATEGORY_SPACE: r"\s",
+            sre_c.CATEGORY_NOT_SPACE: r"\S", sre_c.CATEGORY_WORD: r"\w", sre_c.CATEGORY_NOT_WORD: r"\W"}
+    found: list[str] = []
+
+    def seq(items) -> bool | None:
+        """Add the first characters of a sequence; whether it can match nothing (None: unsure)."""
+        for op, av in items:
+            empty = item(op, av)
+            if empty is None or not empty:
+                return empty
+        return True
+
+    def item(op, av) -> bool | None:
+        if op is sre_c.LITERAL:
+            found.append(re.escape(chr(av)))
+            return False
+        if op is sre_c.IN:
+            for o, a in av:
+                if o is sre_c.LITERAL:
+                    found.append(re.escape(chr(a)))
+                elif o is sre_c.RANGE:
+                    found.append(f"{re.escape(chr(a[0]))}-{re.escape(chr(a[1]))}")
+                elif o is sre_c.CATEGORY and a in cats:
+                    found.append(cats[a])
+                else:  # a negated set, or a category we do not spell
+                    return None
+            return False
+        if op is sre_c.SUBPATTERN:
+            return None if av[1] & re.IGNORECASE else seq(av[3])
+        if op is sre_c.BRANCH:
+            empties = [seq(p) for p in av[1]]
+            return None if None in empties else any(empties)
+        if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+            empty = seq(av[2])
+            return None if empty is None else (empty or av[0] == 0)
+        if op in (sre_c.ASSERT, sre_c.ASSERT_NOT, sre_c.AT):
+            return True  # takes no character: the first one comes after it
+        return None
+
+    if seq(tree) is not False:
+        return ""  # may match nothing (anywhere), or a part we cannot follow
+    return "[" + "".join(dict.fromkeys(found)) + "]"
 
 
 def _compile(p: str, where: str) -> re.Pattern:
