@@ -200,17 +200,22 @@ def _read(wb, source: str) -> BookData:
         labels = label_at.setdefault(sheet, {})
         # one streaming pass over the rows and columns that hold named cells (and their labels)
         for r, c, value, formula in ws.iter_cells(min_row, max_row, min_col, max_col):
+            if formula is not None:
+                shown = _plain_value(formula)
+            else:
+                if value is not None and value.__class__ is not float:  # a float needs nothing
+                    value = _plain_value(value)
+                shown = value
             rc = (r, c)
-            shown = value if formula is None else formula
-            if c in lcols and shown is not None:
-                labels[rc] = _plain_value(shown)
+            if shown is not None and c in lcols:
+                labels[rc] = shown
             target = cells.get(rc)
             if target is not None:
-                target.value, target.formula = _plain_value(value), formula
+                target.value, target.formula = value, formula
                 continue
             for nm, col, last_row in extra:
                 if c == col and r > last_row and shown not in (None, ""):
-                    overflow.setdefault(nm, []).append(Cell(sheet, f"{get_column_letter(col)}{r}", _plain_value(value), formula))
+                    overflow.setdefault(nm, []).append(Cell(sheet, f"{get_column_letter(col)}{r}", value, formula))
     expected_on: dict[str, set[str]] = {}
     for check in checks:
         if check[6] is not None:

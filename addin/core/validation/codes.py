@@ -18,8 +18,17 @@ def emit(ctx, code: str, *, severity: str | None = None, **kw: Any):
     return ctx.emit(code, severity=severity, **kw)
 
 
-def text_cells(ctx):
-    """(name, cell, text, indicator id) of every note and report paragraph with text."""
+def text_cells(ctx) -> list[tuple]:
+    """(name, cell, text, indicator id) of every note and report paragraph with text.
+
+    Several rules read them: listed once per validation (a Context lives for one)."""
+    found = ctx.__dict__.get("_text_cells")
+    if found is None:
+        found = ctx.__dict__["_text_cells"] = list(_text_cells(ctx))
+    return found
+
+
+def _text_cells(ctx):
     for ind in ctx.fw.indicators:
         c = ctx.book.cell(ind.note_name)
         if c is not None and isinstance(c.value, str) and c.value.strip():
