@@ -221,9 +221,6 @@ class Sheet:
             rows.close()  # the streamed part's file is closed now, not when collected
 
     def _row_cells(self, row, row_no: int, min_col: int, max_col: int, masters: dict):
-        book = self.book
-        plain = book.plain_styles
-        strings = None
         col_no = 0
         skipped = False  # empty cells passed over without working out their column
         for c in row:
@@ -237,41 +234,47 @@ class Sheet:
             else:
                 col_no = _column_after(c) if skipped else col_no + 1
             skipped = False
-            if not len(c):  # an empty inline string: None, as openpyxl reads it
-                if min_col <= col_no <= max_col:
-                    yield row_no, col_no, None, None
-                continue
-            f = v = is_ = None
-            for ch in c:
-                tag = ch.tag
-                if tag == _V:
-                    v = ch.text
-                elif tag == _F:
-                    f = ch
-                elif tag == _IS:
-                    is_ = ch
-            if f is not None and f.text and f.get("t") == "shared":
+            cell = self._cell(c, row_no, col_no, min_col, max_col, masters)
+            if cell is not None:
+                yield cell
+
+    def _cell(self, c, row_no: int, col_no: int, min_col: int, max_col: int, masters: dict):
+        """(row, column, value, formula) of a cell that is not an empty styled one; None when out of
+        the window or holding nothing. Records the shared formula it defines."""
+        if col_no < min_col or col_no > max_col or c.tag != _C:
+            # out of the window: only a shared formula it defines matters (cells in it may use it)
+            for f in c:
+                if f.tag == _F and f.get("t") == "shared" and f.text:
+                    masters[f.get("si")] = ("=" + f.text, row_no, col_no)
+            return None
+        if not len(c):  # an empty inline string: None, as openpyxl reads it
+            return row_no, col_no, None, None
+        f = v = is_ = None
+        for ch in c:
+            tag = ch.tag
+            if tag == _V:
+                v = ch.text
+            elif tag == _F:
+                f = ch
+            elif tag == _IS:
+                is_ = ch
+        if f is not None:
+            if f.get("t") == "shared" and f.text:
                 masters[f.get("si")] = ("=" + f.text, row_no, col_no)
-            if col_no < min_col or col_no > max_col or c.tag != _C:
-                continue
-            if f is not None:
-                yield row_no, col_no, None, self._formula(f, masters, row_no, col_no)
-                continue
-            # the two common cells inline (a number in a style that shows no date, a shared string)
-            t, style = c.get("t"), c.get("s")
-            if v and (t is None or t == "n") and style in plain:
-                try:
-                    value = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
-                except ValueError:
-                    value = book.value("n", v, is_, style, row_no, col_no, self.title)  # raises, naming the cell
-            elif v and t == "s":
-                if strings is None:
-                    strings = book.strings
-                value = strings[int(v)]
-            else:
-                value = book.value(t or "n", v, is_, style, row_no, col_no, self.title)
-            if value is not None:
-                yield row_no, col_no, value, None
+            return row_no, col_no, None, self._formula(f, masters, row_no, col_no)
+        # the two common cells inline (a number in a style that shows no date, a shared string)
+        book = self.book
+        t, style = c.get("t"), c.get("s")
+        if v and (t is None or t == "n") and style in book.plain_styles:
+            try:
+                value = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+            except ValueError:
+                value = book.value("n", v, is_, style, row_no, col_no, self.title)  # raises, naming the cell
+        elif v and t == "s":
+            value = book.strings[int(v)]
+        else:
+            value = book.value(t or "n", v, is_, style, row_no, col_no, self.title)
+        return None if value is None else (row_no, col_no, value, None)
 
     @staticmethod
     def _masters_only(row, row_no: int, masters: dict) -> None:
@@ -287,13 +290,12 @@ class Sheet:
 
     @staticmethod
     def _formula(f, masters, row: int, col: int) -> str:
-        kind = f.get("t")
-        text = "=" + (f.text or "")
-        if kind == "shared" and not f.text:
+        text = f.text  # a new str each time lxml is asked: asked once
+        if not text and f.get("t") == "shared":
             master = masters.get(f.get("si"))
             if master is not None:
                 return shift_formula(master[0], row - master[1], col - master[2])
-        return text
+        return "=" + (text or "")
 
 
 def _column_after(c) -> int:
@@ -363,6 +365,13 @@ class Workbook:
         data = self._bytes.get(part)
         return data if data is not None else self.zip.read(part)
 
+    def tree(self, part: str):
+        """The part's root element when it is in memory and small enough to parse whole, else None."""
+        data = self._bytes.get(part)
+        if data is not None and len(data) <= WHOLE_PART_BYTES:
+            return etree.fromstring(data, etree.XMLParser(**_PARSE))
+        return None
+
     def elements(self, part: str, tag: str) -> Iterator:
         """The `tag` elements of a part in document order, each complete when yielded.
 
@@ -370,9 +379,9 @@ class Workbook:
         in C: about half the time of iterparse); a bigger one is streamed, each element dropped once
         used, so memory stays flat. Elements of the same tag must not nest (rows, cells, strings).
         """
-        data = self._bytes.get(part)
-        if data is not None and len(data) <= WHOLE_PART_BYTES:
-            yield from etree.fromstring(data, etree.XMLParser(**_PARSE)).iter(tag)
+        root = self.tree(part)
+        if root is not None:
+            yield from root.iter(tag)
             return
         with self.zip.open(part) as fh:
             for _, el in etree.iterparse(fh, events=("end",), tag=tag, **_PARSE):
