@@ -188,15 +188,12 @@ def _read(wb, source: str) -> BookData:
             continue
         extra = [(nm, col, row) for nm, (sh, col, row) in overflow_cols.items() if sh == sheet]
         lcols = label_cols.get(sheet, set())
-        rows = [rc[0] for rc in cells]
-        cols = [rc[1] for rc in cells] + list(lcols)
-        min_row, max_row = min(rows), max(rows)
+        min_row, max_row, min_col, max_col = plan.bounds[sheet]
         if lcols:  # labels may have moved below the named rows (rows inserted above them)
             min_row = max(1, min_row - 1)
             max_row = min(max(max_row, ws.max_row or max_row), max_row + 1000)
         if extra:
             max_row = max(max_row, ws.max_row or max_row)
-        min_col, max_col = min(cols), max(cols)
         labels = label_at.setdefault(sheet, {})
         # one streaming pass over the rows and columns that hold named cells (and their labels)
         for r, c, value, formula in ws.iter_cells(min_row, max_row, min_col, max_col):
@@ -238,6 +235,7 @@ class _Layout:
     names: tuple  # (name, problem, sheet, indexes into that sheet's cells | None when the sheet is missing)
     checks: tuple  # (name, sheet, c1, r1, c2, r2, label column | None, label) for _check_label
     label_cols: dict  # sheet -> set of label columns
+    bounds: dict  # sheet -> (min row, max row, min col, max col) of its named cells and label columns
 
 
 _LAYOUTS: dict[tuple, _Layout] = {}
@@ -305,7 +303,12 @@ def _make_layout(defined, sheets, contract) -> _Layout:
                 checks.append((name, sheet, c1, r1, c2, r2, lcol, label))
                 label_cols.setdefault(sheet, set()).add(lcol)
     cells = {sheet: (tuple(at), tuple(coords[sheet])) for sheet, at in index.items()}
-    return _Layout(cells, tuple(names), tuple(checks), label_cols)
+    bounds = {}
+    for sheet, at in index.items():
+        rows = [r for r, _c in at]
+        cols = [c for _r, c in at] + list(label_cols.get(sheet, ()))
+        bounds[sheet] = (min(rows), max(rows), min(cols), max(cols))
+    return _Layout(cells, tuple(names), tuple(checks), label_cols, bounds)
 
 
 def _explain_missing_sheets(refs: list[tuple[NameRef, str]], sheets: list[str], framework_id: str | None) -> None:
