@@ -199,6 +199,7 @@ class PatternSet:
                 self._cue_by_char.setdefault(lit[0], []).append(i)
         self._cue_chars = frozenset(self._cue_by_char)
         self._conn = re.compile(f"[{self.connectors}]")
+        self._bound_after_rx = re.compile(f"\\s*(?:{self.bound_after})")  # “… 以上”
         # a sentence opening with a comparison (“较上年增加 …”) speaks of the previous sentence's quantity
         self._lead_cmp = re.compile(f"(?:{_YEAR}\\s*)?(?:{self.compare_open}|{self.compare_closed}|{self.up_words}|{self.down_words})")
 
@@ -410,7 +411,7 @@ class PatternSet:
             return None
         value = float(written.replace(",", "").replace("，", ""))
         after = sent[e:e + 3]
-        if re.match(f"\\s*(?:{self.bound_after})", after):
+        if self._bound_after_rx.match(after):
             bound = True
         if change:
             target = _non_rate(cur)
