@@ -118,19 +118,19 @@ import json, sys
 from pathlib import Path
 rows = {rows!r}
 import addin.xlsx.template as T
-from addin import service
+from addin.app import books
 if rows is None:
-    service.make_sample(Path(sys.argv[1]), overwrite=True)
+    books.write_sample(Path(sys.argv[1]), overwrite=True)
 else:
     T.PROJECT_ROWS = rows
-    data = service.sample_data()
+    data = books.sample_data()
     data["tables"]["projects"]["rows"] = [
         [f"项目{{i:05d}}", 100000 + i, 90000 + i * 0.5, "是", "否" if i % 7 == 0 else "是", ""] for i in range(rows)]
     blank = Path(sys.argv[1]).with_suffix(".blank.xlsx")
-    service.new_template(blank, framework=data["framework"], overwrite=True)
+    books.create_template(blank, framework=data["framework"], overwrite=True)
     data_path = Path(sys.argv[1]).with_suffix(".json")
     data_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    service.fill(blank, data_path, Path(sys.argv[1]), overwrite=True)
+    books.fill_file(blank, data_path, Path(sys.argv[1]), overwrite=True)
 """
     subprocess.run([PY, "-c", code, str(out)], check=True, env=env(), cwd=tmp)
     return out

@@ -246,7 +246,7 @@ def live(template_path, sample_path, tmp_path_factory):
 
     # a file saved by an Excel with the add-in ([1]!EXEC_RATE …), made ready to send, opened without the add-in
     from addin.core.formulas import template_udfs
-    from addin.service import send_ready
+    from addin.app.books import send_ready_file as send_ready
     from excel_sim import saved_by_excel_with_addin
 
     excel = saved_by_excel_with_addin(sample_path, work / "excel_saved.xlsx", template_udfs(), addin_first=True)

@@ -280,7 +280,7 @@ def corpus(sample_path, session_dir) -> dict[str, Path]:
 
 
 def _annotate(src: Path, out: Path):
-    from addin.service import open_book
+    from addin.app.books import open_book
     from addin.core.evaluate import evaluate
     from addin.core.validation import validate
 

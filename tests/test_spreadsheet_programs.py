@@ -102,7 +102,7 @@ def test_computed_formulas_are_the_ones_written(template_path, fw):
 
 def test_data_validation_texts_stay_within_excel_limits(fw, tmp_path):
     from addin.core.framework import available_frameworks, load_framework
-    from addin.service import new_template
+    from addin.app.books import create_template as new_template
 
     for ident in available_frameworks():
         path = new_template(tmp_path / f"{ident}.xlsx", framework=ident)

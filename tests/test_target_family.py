@@ -24,7 +24,7 @@ from addin.core.framework import FRAMEWORK_DIR, load_framework, load_framework_f
 from addin.core.target import (completion_ratio, group_totals, looks_like_target, nature_kind, parse_number,
                                suggested_row_score, unit_of)
 from addin.core.validation import validate
-from addin.service import make_sample, new_template
+from addin.app.books import write_sample as make_sample, create_template as new_template
 from addin.xlsx.reader import read_book
 from addin.xlsx.writer import name_cells
 
@@ -331,7 +331,7 @@ def test_placeholder_rows_of_the_form_are_pointed_at(samples, tmp_path):
 def test_report_follows_the_outline_and_attaches_the_official_table(samples, tmp_path):
     import docx
 
-    from addin.service import load_and_evaluate
+    from addin.app.books import load_and_evaluate
     from docgen.build import default_report_name, write_report
 
     for fid, p in samples.items():
@@ -385,7 +385,7 @@ def test_sample_command_for_each_new_framework(tmp_path):
 
 @pytest.mark.parametrize("fid", [DEPT, PROJ, "gd_county_2022"])
 def test_next_year_carries_targets_and_clears_results(samples, sample_path, tmp_path, fid):
-    from addin.service import new_from_previous
+    from addin.app.books import new_from_previous
     src = samples.get(fid, sample_path)
     out, summary = new_from_previous(src, tmp_path / "next.xlsx")
     fw = load_framework(fid)
@@ -420,7 +420,7 @@ def test_new_from_on_the_command_line(samples, tmp_path):
 
 
 def test_export_fill_round_trip_keeps_the_rows(samples, tmp_path):
-    from addin.service import export, fill
+    from addin.app.books import export_data as export, fill_file as fill
     for fid, p in samples.items():
         data = export(p)
         assert data["tables"]["indicators"]["columns"][:3] == ["t_level1", "t_level2", "t_name"]
@@ -457,7 +457,7 @@ def test_ribbon_next_year_button(samples, tmp_path, monkeypatch):
 
 
 def test_shipped_target_workbooks_are_current(tmp_path):
-    from addin.service import export
+    from addin.app.books import export_data as export
     shipped = Path(__file__).parents[1] / "workbook_template"
     for fid, stem in ((DEPT, "部门整体支出绩效自评表"), (PROJ, "项目支出绩效自评表")):
         for name, fresh in ((f"{stem}_目标表式_模板.xlsx", new_template(tmp_path / f"{fid}_t.xlsx", framework=fid)),

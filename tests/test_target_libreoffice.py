@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from addin.core.evaluate import evaluate
 from addin.core.framework import load_framework
-from addin.service import make_sample
+from addin.app.books import write_sample as make_sample
 from addin.xlsx.reader import read_book
 from addin.xlsx.writer import name_cells
 

@@ -227,7 +227,7 @@ def test_new_workbook(client):
 
 
 def test_next_year_workbook_from_last_years(client, sample, tmp_path):
-    from addin.service import export
+    from addin.app.books import export_data as export
 
     r = client.post("/api/new", data={"previous": (io.BytesIO(sample.read_bytes()), "乐昌_2022.xlsx")},
                     content_type="multipart/form-data")

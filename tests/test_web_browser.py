@@ -251,7 +251,7 @@ def test_next_year_from_last_years_workbook(server, browser, sample, downloads, 
     browser.find_element(By.ID, "new-submit").click()
     out = _wait_download(downloads, ".xlsx", before, timeout=60)
     assert out.name.endswith("_下一年度.xlsx")
-    from addin.service import export
+    from addin.app.books import export_data as export
 
     values = {c["name"]: c["value"] for c in export(out)["cells"]}
     assert "乐昌市政务服务数据管理局" in values.values() and any(str(v) == "2023" for v in values.values())

@@ -214,7 +214,7 @@ def test_evaluation_and_rules_grow_linearly_with_project_rows(sample_path):
     """Work (function calls, not seconds: no clock is read) for 8× the 项目清单 rows stays under 10×."""
     from addin.core.evaluate import evaluate
     from addin.core.validation import validate
-    from addin.service import open_book
+    from addin.app.books import open_book
 
     fw, book = open_book(sample_path)
 

@@ -38,7 +38,7 @@ def variant_data(base: dict, k: int) -> dict:
 
 
 def make_corpus(folder: Path, count: int = 200, variants: int = 10) -> list[Path]:
-    from addin.service import new_template, sample_data  # noqa: PLC0415
+    from addin.app.books import create_template as new_template, sample_data  # noqa: PLC0415
     from addin.xlsx.writer import fill_workbook  # noqa: PLC0415
     from addin.core.framework import load_framework  # noqa: PLC0415
 
