@@ -206,7 +206,7 @@ def _read_all_parts(p: Path, zf: zipfile.ZipFile, infos, keep: dict[str, bytes] 
                     text = tail + chunk
                     if utf16:
                         text = text.replace(b"\x00", b"")  # enough to see ASCII markup in UTF-16
-                    if any(m in text for m in _DTD_MARKERS):
+                    if b"<!" in text and any(m in text for m in _DTD_MARKERS):  # one pass when neither is there
                         raise InputError(
                             f"{p.name} 的内部文件 {info.filename} 含有 XML 实体定义（DOCTYPE/ENTITY）。Excel/WPS 保存的工作簿"
                             "不会有这种内容，它可用于“XML 炸弹”或读取本机文件，已拒绝打开。请向发送者索取原始工作簿，"
