@@ -323,6 +323,9 @@ def test_annotate_then_clear_gives_back_every_part_byte_for_byte(corpus, tmp_pat
     assert "_jxzp_marks" in wb.sheetnames and wb["_jxzp_marks"].sheet_state == "veryHidden"
     rows = list(wb["校验结果"].iter_rows(min_row=5, values_only=True))
     assert len(rows) == len(result.findings)
+    # 代码: the finding codes of `validate --json`, in workbook order
+    assert [c.value for c in wb["校验结果"][4]][:3] == ["序号", "级别", "代码"]
+    assert [r[2] for r in rows] == [f.code for f in result.sorted()]
     # ... then clear: every part as it was
     back = tmp_path / f"还原{src.suffix}"
     with Guard([out], [tmp_path]):
@@ -663,3 +666,20 @@ def test_marks_follow_their_notes_when_rows_are_sorted(corpus, tmp_path):
     assert "保持原样" not in r.text
     got, want = _cells(tmp_path / "c.xlsx"), _cells(plain)
     assert {k: (want.get(k), got.get(k)) for k in set(got) | set(want) if got.get(k) != want.get(k)} == {}
+
+
+def test_an_older_templates_results_header_names_the_codes(sample_path, tmp_path):
+    """Workbooks made before 校验结果 listed codes say “规则” in C4: 校验 renames the column it fills."""
+    import subprocess
+    import sys
+
+    old = tmp_path / "旧模板.xlsx"
+    wb = openpyxl.load_workbook(sample_path)
+    wb["校验结果"]["C4"] = "规则"
+    wb.save(old)
+    out = tmp_path / "已校验.xlsx"
+    r = subprocess.run([sys.executable, "-m", "addin.cli", "validate", str(old), "--annotate", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode in (0, 1), r.stderr
+    ws = openpyxl.load_workbook(out)["校验结果"]
+    assert ws["C4"].value == "代码" and ws["C5"].value and "." in ws["C5"].value

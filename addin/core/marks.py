@@ -65,10 +65,11 @@ def cell_marks(result: ValidationResult) -> dict[tuple[str, str], tuple[str, str
 
 
 def results_rows(result: ValidationResult, indicator_names: dict[str, str]) -> list[list[Any]]:
-    """Rows of the 校验结果 table: 序号 级别 规则 工作表 单元格 名称 指标 问题 应为 实际."""
+    """Rows of the 校验结果 table: 序号 级别 代码 工作表 单元格 名称 指标 问题 应为 实际 (the code as
+    `validate --json` and docs/validation.md give it)."""
     rows = []
     for i, f in enumerate(result.sorted(), 1):
-        rows.append([i, f.severity, f.rule, f.sheet, f.cell, f.name,
+        rows.append([i, f.severity, f.code or f.rule, f.sheet, f.cell, f.name,
                      indicator_names.get(f.indicator or "", f.indicator),
                      safe_text(f.message), safe_text(_show(f.expected)), safe_text(_show(f.actual))])
     return rows

@@ -385,6 +385,8 @@ class FilePort:
                 sh.set_value(f"{get_column_letter(i)}{RESULTS_FIRST_ROW - 1}", lab)
                 sh.set_style(f"{get_column_letter(i)}{RESULTS_FIRST_ROW - 1}", head)
         sh = self._sheet(RESULTS_SHEET)
+        for i, lab in enumerate(RESULTS_HEADER, 1):  # an older template's header (“规则”) names what follows now
+            sh.set_value(f"{get_column_letter(i)}{RESULTS_FIRST_ROW - 1}", lab)
         root = sh.root
         sd = root.find(q("sheetData"))
         for r in list(sd):

@@ -35,7 +35,7 @@ SHEET_ADJUST, SHEET_SUMMARY, SHEET_TEXT, SHEET_RESULTS = SHEETS.adjust, SHEETS.s
 
 PROJECT_ROWS = 200  # capacity of 项目清单 (rows inserted inside the range extend the names in Excel)
 TEXT_ROWS = 400  # capacity of 报告文字
-RESULTS_HEADER = ("序号", "级别", "规则", "工作表", "单元格", "名称", "指标", "问题", "应为", "实际")
+RESULTS_HEADER = ("序号", "级别", "代码", "工作表", "单元格", "名称", "指标", "问题", "应为", "实际")
 IND_HEADER = ("一级指标", "二级指标", "三级指标", "分值", "适用分值", "指标解释", "评分标准",
               "计算值", "建议得分", "自评得分", "评分说明")
 IND_WIDTHS = (10, 11, 16, 6, 7, 34, 34, 11, 8, 8, 48)
@@ -538,7 +538,7 @@ class _Builder:
         self.title(ws, "校验结果", len(RESULTS_HEADER))
         ws.cell(2, 1, "尚未校验。点击“绩效自评”选项卡中的“校验”，或运行 jxzp validate 工作簿.xlsx --annotate 副本.xlsx。")
         ws.cell(2, 1).font = st.NOTE_FONT
-        self.header(ws, 4, RESULTS_HEADER, (6, 7, 22, 12, 9, 24, 20, 70, 16, 16))
+        self.header(ws, 4, RESULTS_HEADER, (6, 7, 28, 12, 9, 24, 20, 70, 16, 16))
         ws.freeze_panes = "A5"
         self.a4(ws, True, "$4:$4")
 
