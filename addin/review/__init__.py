@@ -9,7 +9,7 @@ For callers (command line, web page, a distributed runner):
     review(Review(folder, ...)) -> ReviewOutcome   the use case (exit code, notes, files written)
     review_file(path) -> FileResult          one workbook (what a worker runs; no pandas)
     review_folder(folder, ...) -> ReviewRun  many, in worker processes, progress and cancel
-    summary.write_workbook / write_json / write_csv   the outputs (pandas + openpyxl)
+    summary.write_workbook / write_json / write_csv   the outputs (pandas; xlsxout writes the workbook)
 """
 from __future__ import annotations
 

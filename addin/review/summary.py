@@ -2,7 +2,7 @@
 
 pandas does the aggregation, ranking and statistics — this is the one place in jxzp that
 imports it (never the ribbon's, UDFs' or validate's path). The workbook is a new file
-written by openpyxl in write-only mode: rows stream out, so 10^5 files need no more memory
+written by xlsxout.StreamWorkbook: rows stream out, so 10^5 files need no more memory
 than 10^2. Links are relative to the summary, so the folder and the summary can move together.
 """
 from __future__ import annotations
@@ -11,13 +11,12 @@ import io
 import json
 import math
 import os
-import warnings
-from copy import copy
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
 from .check import HAS_ERRORS, OK, OLD_TEMPLATE, UNREADABLE
 from .run import ReviewRun
+from .xlsxout import Cell, Link, StreamWorkbook
 
 SHEET_SUMMARY, SHEET_FINDINGS, SHEET_STATS, SHEET_UNREADABLE = "汇总", "问题清单", "统计", "无法读取"
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
@@ -157,155 +156,114 @@ def write_workbook(run: ReviewRun, out: Path, *, overwrite: bool = False, links:
 
 def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path, with_links: bool = True,
            shown_folder: str | None = None) -> None:
-    from openpyxl import Workbook  # noqa: PLC0415
-    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
-    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
-    from openpyxl.worksheet.hyperlink import Hyperlink  # noqa: PLC0415
-    from openpyxl.worksheet.table import Table, TableStyleInfo  # noqa: PLC0415
+    with StreamWorkbook(tmp) as wb:
+        _write_sheets(wb, run, stats, out_dir, with_links, shown_folder)
 
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DDEBF7")
-    link_font = Font(color=_BLUE, underline="single")
-    title_font = Font(bold=True, size=13)
-    red = Font(bold=True, size=13, color="C00000")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    fills = {k: PatternFill("solid", fgColor=v) for k, v in {**_SEVERITY_FILL, **_STATUS_FILL}.items()}
 
-    styles: dict[tuple, object] = {}
+def _write_sheets(wb: StreamWorkbook, run: ReviewRun, stats: dict, out_dir: Path, with_links: bool,
+                  shown_folder: str | None) -> None:
+    head_style = wb.style(bold=True, fill="DDEBF7")
+    link_style = wb.style(color=_BLUE, underline=True)
+    title_style = wb.style(bold=True, size=13)
+    red = wb.style(bold=True, size=13, color="C00000")
+    wrap = wb.style(wrap=True, valign="top")
+    percent, decimal = wb.style(fmt="0.00%"), wb.style(fmt="0.0#")
+    fills = {k: wb.style(fill=v) for k, v in {**_SEVERITY_FILL, **_STATUS_FILL}.items()}
 
-    def cell(ws, value, *, font=None, fill=None, fmt=None, link=None, align=None):
-        c = WriteOnlyCell(ws, value=value)
-        if link is not None:
-            c.hyperlink = link
-            font = link_font
-        key = (id(font), id(fill), fmt, id(align))
-        if key != (id(None), id(None), None, id(None)):
-            style = styles.get(key)
-            if style is None:  # style a cell once per combination, then copy its style ids (fast)
-                if font is not None:
-                    c.font = font
-                if fill is not None:
-                    c.fill = fill
-                if fmt is not None:
-                    c.number_format = fmt
-                if align is not None:
-                    c.alignment = align
-                styles[key] = style = c._style
-            c._style = copy(style)
-        return c
-
-    def header(ws, names):
-        return [cell(ws, n, font=bold, fill=head_fill) for n in names]
-
-    def widths(ws, ws_widths):
-        from openpyxl.utils import get_column_letter  # noqa: PLC0415
-
-        # printed (or PDF): landscape, all columns on the page width
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = "9"  # A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-        for i, w in enumerate(ws_widths, 1):
-            ws.column_dimensions[get_column_letter(i)].width = w
+    def header(names):
+        return [Cell(n, head_style) for n in names]
 
     links = {"n": 0}
     targets: dict[str, str] = {}
 
-    def file_link(path: str, location: str | None = None):
+    def linked(value, path: str, location: str | None = None):
+        """value with a link to the file (and the place in it), while links are allowed."""
         if not with_links or links["n"] >= MAX_LINKS:
-            return None
+            return value
         links["n"] += 1
-        if path not in targets:
-            targets[path] = link_target(path, out_dir)
-        return Hyperlink(ref="A1", target=targets[path], location=location)
+        target = targets.get(path)
+        if target is None:
+            target = targets[path] = link_target(path, out_dir)
+        return Cell(value, link_style, Link(target, location))
+
+    def styled(value, style: int | None):
+        return value if not style else Cell(value, style)
 
     title = (f"复核汇总：{shown_folder or run.folder}（共 {run.total} 个工作簿，已复核 {run.done} 个，"
              f"用时 {run.elapsed:.1f} 秒）")
     partial = f"注意：复核被中断，以下只含已完成的 {run.done} / {run.total} 个文件（部分结果）" if run.partial else None
 
     # 汇总
-    ws = wb.create_sheet(SHEET_SUMMARY)
     df = summary_frame(run)
     rates = rate_labels(run)
     cols = list(df.columns)
-    widths(ws, [6, 36, 26, 8, 30, 8, 6, 6, 6, 6] + [12] * len(rates) + [12, 8, 60])
-    ws.freeze_panes = "C3" if not partial else "C4"
-    ws.append([cell(ws, title, font=title_font)])
+    ws = wb.add_sheet(SHEET_SUMMARY, widths=[6, 36, 26, 8, 30, 8, 6, 6, 6, 6] + [12] * len(rates) + [12, 8, 60],
+                      freeze="C3" if not partial else "C4")
+    ws.append([Cell(title, title_style)])
     if partial:
-        ws.append([cell(ws, partial, font=red)])
-    ws.append(header(ws, cols))
+        ws.append([Cell(partial, red)])
+    ws.append(header(cols))
+    formats = {**{k: percent for k in rates}, "总分": decimal, "自评分−建议分": decimal}
     for r, rec in zip(run.rows, df.itertuples(index=False)):
         row = []
         for name, v in zip(cols, rec):
             v = None if _isnan(v) else v
             if name == "文件":
-                row.append(cell(ws, v, link=file_link(r.path)))
-            elif name in rates:
-                row.append(cell(ws, v, fmt="0.00%"))
-            elif name == "总分" or name == "自评分−建议分":
-                row.append(cell(ws, v, fmt="0.0#"))
+                row.append(linked(v, r.path))
+            elif name in formats:
+                row.append(Cell(v, formats[name]))
             elif name == "状态":
-                row.append(cell(ws, v, fill=fills.get(v)))
+                row.append(styled(v, fills.get(v)))
             elif name == "说明":
-                row.append(cell(ws, v, align=wrap) if v else None)
+                row.append(Cell(v, wrap) if v else None)
             else:
                 row.append(v)
         ws.append(row)
 
     # 问题清单
-    ws = wb.create_sheet(SHEET_FINDINGS)
     fcols = ["文件", "部门", "工作表", "单元格", "代码", "严重程度", "指标", "说明"]
-    widths(ws, [34, 22, 12, 8, 24, 8, 22, 90])
-    ws.freeze_panes = "A2"
-    ws.append(header(ws, fcols))
+    ws = wb.add_sheet(SHEET_FINDINGS, widths=[34, 22, 12, 8, 24, 8, 22, 90], freeze="A2")
+    ws.append(header(fcols))
     n = 0
     truncated = False
+    last, shown = -1, ("", "")
     for i, (sheet, coord, code, sev, ind, ind_name, msg) in run.findings():
         if n >= MAX_ROWS:
             truncated = True
             break
         r = run.rows[i]
+        if i != last:
+            last, shown = i, (run.shown(r), r.department)
         where = f"{_quote_sheet(sheet)}!{coord}" if sheet and coord else (f"{_quote_sheet(sheet)}!A1" if sheet else None)
         # one link per row: to the cell when there is one, else to the file
-        ws.append([cell(ws, run.shown(r), link=None if coord else file_link(r.path, where)), r.department,
-                   sheet or None, cell(ws, coord, link=file_link(r.path, where)) if coord else None,
-                   code, cell(ws, sev, fill=fills.get(sev)), ind_name or ind or None, msg])
+        ws.append([linked(shown[0], r.path, where) if not coord else shown[0], shown[1],
+                   sheet or None, linked(coord, r.path, where) if coord else None,
+                   code, styled(sev, fills.get(sev)), ind_name or ind or None, msg])
         n += 1
     if n:
-        t = Table(displayName="问题清单", ref=f"A1:H{n + 1}")
-        t._initialise_columns()  # write-only mode: the header names are given here
-        for col, name in zip(t.tableColumns, fcols):
-            col.name = name
-        t.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "add table columns manually": done above
-            ws.add_table(t)
+        ws.add_table(SHEET_FINDINGS, fcols)
     if truncated:
-        ws.append([cell(ws, f"问题超过 {MAX_ROWS} 条，其余未列出；请分批复核", font=red)])
+        ws.append([Cell(f"问题超过 {MAX_ROWS} 条，其余未列出；请分批复核", red)])
 
     # 统计
-    ws = wb.create_sheet(SHEET_STATS)
-    widths(ws, [26, 14, 12, 12, 12, 14, 60])
+    ws = wb.add_sheet(SHEET_STATS, widths=[26, 14, 12, 12, 12, 14, 60])
 
-    def block(title_text: str, frame, fmts: dict[str, str] | None = None):
-        ws.append([cell(ws, title_text, font=title_font)])
+    def block(title_text: str, frame, fmts: dict[str, int] | None = None):
+        ws.append([Cell(title_text, title_style)])
         if frame is None or len(frame) == 0:
             ws.append(["（无）"])
         else:
-            ws.append(header(ws, list(frame.columns)))
+            ws.append(header(list(frame.columns)))
             for rec in frame.itertuples(index=False):
-                ws.append([cell(ws, None if _isnan(v) else _py(v), fmt=(fmts or {}).get(c))
+                ws.append([styled(None if _isnan(v) else _py(v), (fmts or {}).get(c))
                            for c, v in zip(frame.columns, rec)])
         ws.append([])
 
-    ws.append([cell(ws, title, font=title_font)])
+    ws.append([Cell(title, title_style)])
     if partial:
-        ws.append([cell(ws, partial, font=red)])
+        ws.append([Cell(partial, red)])
     ws.append([])
-    ws.append([cell(ws, "概况", font=title_font)])
+    ws.append([Cell("概况", title_style)])
     overview = [("工作簿（找到）", run.total), ("已复核", run.done)] + \
         [(f"状态：{k}", int(v)) for k, v in stats["status"].items()] + \
         [("并行进程", run.jobs), ("用时（秒）", round(run.elapsed, 2)), ("速度（个/秒）", round(run.rate, 1))]
@@ -318,24 +276,19 @@ def _write(run: ReviewRun, stats: dict, tmp: Path, out_dir: Path, with_links: bo
     ws.append([])
     block("总分分布", stats["dist"])
     block("等级分布", stats["grades"])
-    codes = stats["codes"]
-    block(f"最常见的问题（前 {TOP} 种）", codes)
-    block(f"部门排名：错误最多（前 {TOP}）", stats["rank_errors"], {"平均总分": "0.0#", "自评高于建议分": "0.0#"})
-    block(f"部门排名：自评分高于建议分最多（前 {TOP}）", stats["rank_inflation"],
-          {"平均总分": "0.0#", "自评高于建议分": "0.0#"})
+    block(f"最常见的问题（前 {TOP} 种）", stats["codes"])
+    ranked = {"平均总分": decimal, "自评高于建议分": decimal}
+    block(f"部门排名：错误最多（前 {TOP}）", stats["rank_errors"], ranked)
+    block(f"部门排名：自评分高于建议分最多（前 {TOP}）", stats["rank_inflation"], ranked)
 
     # 无法读取
-    ws = wb.create_sheet(SHEET_UNREADABLE)
-    widths(ws, [40, 10, 100])
-    ws.freeze_panes = "A2"
-    ws.append(header(ws, ["文件", "状态", "原因"]))
+    ws = wb.add_sheet(SHEET_UNREADABLE, widths=[40, 10, 100], freeze="A2")
+    ws.append(header(["文件", "状态", "原因"]))
     for r in run.rows:
         if r.status in (UNREADABLE, OLD_TEMPLATE):
-            ws.append([cell(ws, run.shown(r), link=file_link(r.path)), r.status,
-                       cell(ws, r.reason, align=wrap)])
+            ws.append([linked(run.shown(r), r.path), r.status, Cell(r.reason, wrap)])
     for name in run.skipped:
         ws.append([name, "已跳过", "Excel/WPS 打开工作簿时生成的临时锁定文件，不是工作簿"])
-    wb.save(tmp)
 
 
 def _isnan(v: Any) -> bool:
@@ -343,7 +296,7 @@ def _isnan(v: Any) -> bool:
 
 
 def _py(v: Any) -> Any:
-    """numpy scalars to Python for openpyxl."""
+    """numpy scalars to Python."""
     item = getattr(v, "item", None)
     return item() if callable(item) and not isinstance(v, (str, bytes)) else v
 
