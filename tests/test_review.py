@@ -355,3 +355,134 @@ def test_libreoffice_opens_the_summary(sample_path, tmp_path):
     lines = sheets["汇总"].splitlines()
     assert lines[1].startswith("序号,文件,部门") and len(lines) == 5
     assert "坏.xlsx" in sheets["无法读取"] and "R05.rate-over-bound" in sheets["问题清单"]
+
+
+# ---------------------------------------------------------------- the workbook as written (addin/review/xlsxout.py)
+def _summary_of(folder: Path, out: Path) -> Path:
+    with review_folder(folder, jobs=1) as run:
+        return write_workbook(run, out)
+
+
+def _fill(c) -> str | None:
+    return c.fill.fgColor.rgb[-6:] if c.fill.fill_type == "solid" else None
+
+
+def test_summary_styles_links_and_table(sample_path, tmp_path):
+    from test_xlsxout import check_package
+
+    folder = tmp_path / "f"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "甲.xlsx").write_bytes(sample_path.read_bytes())
+    (folder / "sub" / "乙 & 丙.xlsx").write_bytes(sample_path.read_bytes())
+    (folder / "坏.xlsx").write_text("x", encoding="utf-8")
+    (tmp_path / "out").mkdir()  # beside the folder: links go up and back down
+    out = _summary_of(folder, tmp_path / "out" / "汇总.xlsx")
+    check_package(out)
+    wb = openpyxl.load_workbook(out)
+
+    ws = wb["汇总"]
+    head, rows = summary_rows(ws, 2)
+    col = {h: i for i, h in enumerate(head)}
+    assert ws["A1"].font.b and ws["A1"].font.sz == 13 and not (ws["A1"].font.color and ws["A1"].font.color.rgb)
+    assert all(c.font.b and _fill(c) == "DDEBF7" for c in ws[2])
+    assert ws.column_dimensions["B"].width == 36 and ws.freeze_panes == "C3"
+    for name in ("汇总", "问题清单", "统计", "无法读取"):
+        ps = wb[name].page_setup
+        assert (ps.orientation, str(ps.paperSize), ps.fitToWidth, ps.fitToHeight) == ("landscape", "9", 1, 0), name
+        assert wb[name].sheet_properties.pageSetUpPr.fitToPage
+    by_name = {r[col["文件"]].value: r for r in rows}
+    assert set(by_name) == {"甲.xlsx", "sub/乙 & 丙.xlsx", "坏.xlsx"}
+    for name in ("甲.xlsx", "sub/乙 & 丙.xlsx"):
+        r = by_name[name]
+        link = r[col["文件"]].hyperlink
+        assert link.target == f"../f/{name}" and link.location is None
+        assert r[col["文件"]].font.color.rgb.endswith("0563C1") and r[col["文件"]].font.u == "single"
+        assert r[col["决算支出率"]].number_format == "0.00%" and isinstance(r[col["决算支出率"]].value, float)
+        assert r[col["总分"]].number_format == "0.0#" and r[col["自评分−建议分"]].number_format == "0.0#"
+        assert r[col["状态"]].value == HAS_ERRORS and _fill(r[col["状态"]]) == "FFC7CE"
+        assert not r[col["部门"]].font.b and _fill(r[col["部门"]]) is None
+    bad = by_name["坏.xlsx"]
+    assert _fill(bad[col["状态"]]) == "D9D9D9" and bad[col["说明"]].alignment.wrap_text
+    assert bad[col["错误"]].value is None  # not read: no counts rather than zeros
+
+    ws = wb["问题清单"]
+    head, rows = summary_rows(ws, 1)
+    assert all(c.font.b and _fill(c) == "DDEBF7" for c in ws[1])
+    (table,) = [ws.tables[k] for k in ws.tables]
+    assert table.displayName == "问题清单" and table.ref == table.autoFilter.ref == f"A1:H{len(rows) + 1}"
+    assert [c.name for c in table.tableColumns] == head and table.tableStyleInfo.name == "TableStyleLight9"
+    fills = {"错误": "FFC7CE", "警告": "FFEB9C", "提示": "DDEBF7"}
+    assert {r[5].value for r in rows} >= {"错误", "警告"}
+    for r in rows:
+        assert _fill(r[5]) == fills[r[5].value]
+        file_cell, where = r[0], r[3]
+        if where.value:  # the link sits on the cell reference, to the place in the file
+            assert where.hyperlink.target == f"../f/{file_cell.value}"
+            assert where.hyperlink.location == f"'{r[2].value}'!{where.value}" and file_cell.hyperlink is None
+        else:
+            assert file_cell.hyperlink.target == f"../f/{file_cell.value}"
+
+    ws = wb["无法读取"]
+    _, rows = summary_rows(ws, 1)
+    assert [(r[0].value, r[0].hyperlink.target, r[1].value) for r in rows] == [("坏.xlsx", "../f/坏.xlsx", UNREADABLE)]
+    assert rows[0][2].alignment.wrap_text and rows[0][2].alignment.vertical == "top"
+    stats = wb["统计"]
+    assert stats["A1"].font.b and stats["A1"].font.sz == 13
+
+
+def test_summary_of_files_without_findings_and_of_nothing(tmp_path):
+    from test_xlsxout import check_package
+
+    folder = tmp_path / "坏的"
+    folder.mkdir()
+    (folder / "文本.xlsx").write_text("部门,总分\n", encoding="utf-8")
+    (folder / "空.xlsx").write_bytes(b"")
+    for f, n in ((folder, 2), (tmp_path / "空文件夹", 0)):
+        f.mkdir(exist_ok=True)
+        out = _summary_of(f, tmp_path / f"{f.name}.xlsx")
+        parts = check_package(out)
+        assert not [p for p in parts if p.startswith("xl/tables/")]  # no table without rows
+        wb = openpyxl.load_workbook(out)
+        assert wb.sheetnames == ["汇总", "问题清单", "统计", "无法读取"]
+        assert wb["问题清单"].max_row == 1 and not wb["问题清单"].tables
+        _, rows = summary_rows(wb["汇总"], 2)
+        assert len(rows) == n and len(summary_rows(wb["无法读取"], 1)[1]) == n
+        assert f"共 {n} 个工作簿" in wb["汇总"]["A1"].value
+
+
+def test_summary_limits_partial_runs_and_hostile_names(sample_path, tmp_path, monkeypatch):
+    from addin.review import summary
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for n in ("a.xlsx", "b.xlsx", "c.xlsx"):
+        (folder / n).write_bytes(sample_path.read_bytes())
+    monkeypatch.setattr(summary, "MAX_ROWS", 5)
+    monkeypatch.setattr(summary, "MAX_LINKS", 4)
+    stop = threading.Event()
+    hostile = {str(folder / "a.xlsx"): "甲\x07<&>_x0041_\ud800.xlsx", str(folder / "b.xlsx"): " 乙\t部门 "}
+    with review_folder(folder, jobs=1, files=sorted(folder.glob("*.xlsx")), names=hostile,
+                       on_progress=lambda p: stop.set() if p.done >= 2 else None, cancel=stop) as run:
+        assert run.partial and run.done == 2
+        out = write_workbook(run, tmp_path / "s.xlsx")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["汇总"]
+    assert "部分结果" in ws["A2"].value and ws["A2"].font.color.rgb.endswith("C00000") and ws["A2"].font.b
+    assert ws.freeze_panes == "C4"
+    _, rows = summary_rows(ws, 3)
+    assert [r[1].value for r in rows] == ["甲\ufffd<&>_x005F_x0041_\ufffd.xlsx", " 乙\t部门 "]
+    findings = wb["问题清单"]
+    _, rows = summary_rows(findings, 1)
+    assert len(rows) == 6 and rows[-1][0].value == "问题超过 5 条，其余未列出；请分批复核"
+    assert rows[-1][0].font.color.rgb.endswith("C00000")
+    assert [findings.tables[k].ref for k in findings.tables] == ["A1:H6"]
+    links = [c for name in wb.sheetnames for row in wb[name].iter_rows() for c in row if c.hyperlink]
+    assert len(links) == 4  # MAX_LINKS for the whole workbook
+    # links=False (uploads): no hyperlink, no relationships part
+    with review_folder(folder, jobs=1, files=[folder / "c.xlsx"]) as run:
+        out = write_workbook(run, tmp_path / "nolinks.xlsx", links=False)
+    with zipfile.ZipFile(out) as z:  # (问题清单's relationships part holds its table only)
+        assert "xl/worksheets/_rels/sheet1.xml.rels" not in z.namelist()
+        assert b"hyperlink" not in z.read("xl/worksheets/_rels/sheet2.xml.rels")
+    wb = openpyxl.load_workbook(out)
+    assert not [c for row in wb["汇总"].iter_rows() for c in row if c.hyperlink]

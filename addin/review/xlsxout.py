@@ -26,7 +26,9 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any, NamedTuple, Sequence
 
-__all__ = ["Cell", "Link", "MAX_TEXT", "Sheet", "StreamWorkbook", "column_letter"]
+from ..xlsx.stream import column_index, get_column_letter, split_coordinate
+
+__all__ = ["Cell", "Link", "MAX_TEXT", "Sheet", "StreamWorkbook"]
 
 MAX_TEXT = 32_767  # characters a cell holds in Excel
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -38,8 +40,8 @@ _DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10}
 _FLUSH = 2000  # rows kept as text before they go to the sheet's file
 _COMPRESS_LEVEL = 3  # sheet XML repeats itself: level 3 is about twice as fast as 6 and ~20% larger
-_CACHED, _CACHED_LEN = 20_000, 200  # texts remembered per sheet, up to this length: memory stays bounded
-_INF = float("inf")  # sheet XML repeats itself: level 1 is ~3x faster than 6 and barely larger
+_CACHED, _CACHED_LEN = 4096, 200  # texts remembered per sheet, up to this length: memory stays bounded
+_INF = float("inf")
 
 # what text must not hold as is: XML's three, characters XML 1.0 cannot hold, and Excel's
 # own _xHHHH_ escape (a literal "_x0041_" would otherwise be read back as "A")
@@ -63,26 +65,6 @@ def xml_attr(s: str) -> str:
     return _ATTR_BAD.sub(_escape_char, s) if _ATTR_BAD.search(s) else s
 
 
-def column_letter(n: int) -> str:
-    """1 -> A, 27 -> AA."""
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def _split_ref(ref: str) -> tuple[int, int]:
-    """'C3' -> (column 3, row 3)."""
-    m = re.fullmatch(r"([A-Z]{1,3})([1-9][0-9]*)", ref)
-    if not m:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return col, int(m.group(2))
-
-
 class Link(NamedTuple):
     """A hyperlink: target (a file or URL, None for a place in this workbook) and location ("'表'!B5")."""
 
@@ -102,32 +84,32 @@ class Cell:
 
 
 def _cut(s: str) -> str:
-    """Text Excel can hold: at most MAX_TEXT UTF-16 units, the cut marked with an ellipsis."""
+    """Text Excel can hold: at most MAX_TEXT UTF-16 units (characters beyond the BMP count twice),
+    the cut marked with an ellipsis."""
     if len(s.encode("utf-16-le")) // 2 <= MAX_TEXT:
         return s
-    s = s[:MAX_TEXT - 1]
-    while len(s.encode("utf-16-le")) // 2 > MAX_TEXT - 1:  # characters beyond the BMP count twice
-        s = s[:-1]
-    return s + "…"
+    units = 0
+    for i, ch in enumerate(s):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > MAX_TEXT - 1:
+            return s[:i] + "…"
+    return s  # not reached
 
 
-def _plain(v: Any) -> Any:
-    """A value of another type as one of str/int/float/bool (numpy scalars, Decimal, dates...)."""
+def _plain(v: Any) -> bool | int | float | str:
+    """A value of another type as a bool, int, float or str (numpy scalars, enums, Decimal, dates...)."""
     item = getattr(v, "item", None)
-    if callable(item):
+    if callable(item):  # numpy
         v = item()
-        if type(v) in (str, int, float, bool):
-            return v
-    if isinstance(v, bool):
-        return bool(v)
-    if isinstance(v, int):
-        return int(v)
-    if isinstance(v, float):
-        return float(v)
-    try:
-        return float(v) if hasattr(v, "__float__") and not isinstance(v, str) else str(v)
-    except (TypeError, ValueError):
-        return str(v)
+    for t in (bool, int, float, str):
+        if isinstance(v, t):
+            return t(v)
+    if hasattr(v, "__float__"):
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            pass
+    return str(v)
 
 
 def _inline(v: str) -> str:
@@ -156,7 +138,7 @@ class Sheet:
         self._table: tuple[str, list[str], str, str] | None = None  # name, columns, ref, style
         self._buf: list[str] = []
         self._texts: dict[str, str] = {}
-        self._letters = [column_letter(i) for i in range(1, 27)]
+        self._letters = [get_column_letter(i) for i in range(1, 27)]
         self._landscape = landscape
         self._buf.append(self._head(widths, freeze))
 
@@ -167,7 +149,7 @@ class Sheet:
         r = str(self.rows)
         letters = self._letters
         if len(row) > len(letters):
-            letters.extend(column_letter(i) for i in range(len(letters) + 1, len(row) + 1))
+            letters.extend(get_column_letter(i) for i in range(len(letters) + 1, len(row) + 1))
         texts = self._texts
         out = [f'<row r="{r}">']
         for col, v in zip(letters, row):
@@ -191,7 +173,9 @@ class Sheet:
     def _text(self, v: str) -> str:
         """<is> of an inline string; short ones remembered (a summary repeats its names and codes)."""
         x = _inline(v)
-        if len(v) <= _CACHED_LEN and len(self._texts) < _CACHED:
+        if len(v) <= _CACHED_LEN:
+            if len(self._texts) >= _CACHED:  # start again: the texts of the rows being written now count
+                self._texts.clear()
             self._texts[v] = x
         return x
 
@@ -231,7 +215,7 @@ class Sheet:
         columns: the header texts, as written in first_row."""
         if self.rows <= first_row:
             raise ValueError("a table needs a header row and at least one row below it")
-        ref = f"A{first_row}:{column_letter(len(columns))}{self.rows}"
+        ref = f"A{first_row}:{get_column_letter(len(columns))}{self.rows}"
         self._table = (name, list(columns), ref, style)
 
     # ------------------------------------------------------------ the sheet's XML
@@ -253,7 +237,7 @@ class Sheet:
         self._buf.clear()
         if self._hl:
             if self._links is None:
-                self._links, self._rels = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+                self._links, self._rels = tempfile.TemporaryFile(), _rels_file()
             self._links.write("".join(self._hl).encode("utf-8"))
             self._rels.write("".join(self._rl).encode("utf-8"))
             self._hl.clear()
@@ -280,18 +264,14 @@ class Sheet:
         self._file.write("".join(end).encode("utf-8"))
         _zip_file(zf, f"xl/worksheets/sheet{self.index + 1}.xml", self._file)
 
-        if self._rels is not None or table_part:
-            rels = tempfile.TemporaryFile() if self._rels is None else self._rels
-            if table_part:
-                rels.write(f'<Relationship Id="{table_rid}" Type="{_NS_R}/table" '
-                           f'Target="../tables/table{table_id}.xml"/>'.encode())
-            rels.write(b"</Relationships>")
-            with tempfile.TemporaryFile() as whole:
-                whole.write(f'{_DECL}<Relationships xmlns="{_NS_PKG}">'.encode())
-                rels.seek(0)
-                shutil.copyfileobj(rels, whole)
-                _zip_file(zf, f"xl/worksheets/_rels/sheet{self.index + 1}.xml.rels", whole)
-            rels.close()
+        if table_part:
+            if self._rels is None:
+                self._rels = _rels_file()
+            self._rels.write(f'<Relationship Id="{table_rid}" Type="{_NS_R}/table" '
+                             f'Target="../tables/table{table_id}.xml"/>'.encode())
+        if self._rels is not None:
+            self._rels.write(b"</Relationships>")
+            _zip_file(zf, f"xl/worksheets/_rels/sheet{self.index + 1}.xml.rels", self._rels)
         if table_part:
             zf.writestr(table_part, _table_xml(table_id, *self._table))
         self.discard()
@@ -307,10 +287,17 @@ class Sheet:
         self._texts.clear()
 
 
+def _rels_file() -> IO[bytes]:
+    f = tempfile.TemporaryFile()
+    f.write(f'{_DECL}<Relationships xmlns="{_NS_PKG}">'.encode())
+    return f
+
+
 def _pane(freeze: str | None) -> str:
     if not freeze or freeze == "A1":
         return '<selection activeCell="A1" sqref="A1"/>'
-    col, row = _split_ref(freeze)
+    letters, row = split_coordinate(freeze)
+    col = column_index(letters)
     x = f' xSplit="{col - 1}"' if col > 1 else ""
     y = f' ySplit="{row - 1}"' if row > 1 else ""
     active = "bottomRight" if x and y else ("bottomLeft" if y else "topRight")
