@@ -486,3 +486,18 @@ def test_summary_limits_partial_runs_and_hostile_names(sample_path, tmp_path, mo
         assert b"hyperlink" not in z.read("xl/worksheets/_rels/sheet2.xml.rels")
     wb = openpyxl.load_workbook(out)
     assert not [c for row in wb["汇总"].iter_rows() for c in row if c.hyperlink]
+
+
+def test_the_summary_is_written_without_openpyxl(tmp_path):
+    code = f"""
+import sys
+from pathlib import Path
+from addin.review.run import ReviewRun
+from addin.review.summary import write_workbook
+write_workbook(ReviewRun(Path("."), [], 0, False, 0.0, 1), Path({str(tmp_path / "s.xlsx")!r}))
+assert "openpyxl" not in sys.modules
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames == ["汇总", "问题清单", "统计", "无法读取"]
