@@ -18,7 +18,7 @@ import pytest
 from addin.core.framework import available_frameworks
 from addin.review import HAS_ERRORS, OK, OLD_TEMPLATE, UNREADABLE, review_folder, review_to_workbook
 from addin.review.summary import write_workbook
-from addin.service import new_template
+from addin.app.books import create_template as new_template
 from test_bad_input_kit import jxzp, rewrite_zip, with_doctype
 
 pytest.importorskip("pandas")
