@@ -49,7 +49,7 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float, int, str]:
     if r.returncode not in (0, 1):
         raise SystemExit(f"{cmd} failed ({r.returncode}):\n{r.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss, r.stdout
+    return wall, cpu, after.ru_maxrss, r.stdout + r.stderr  # the command reports on stderr
 
 
 def review_cmd(folder: Path, out: Path, jobs: int) -> list[str]:
