@@ -211,7 +211,22 @@ class Sheet:
                     if row_no > max_row:
                         break
                     if row_no >= min_row:
-                        yield from self._row_cells(row, row_no, min_col, max_col, masters)
+                        col_no = 0
+                        skipped = False  # empty cells passed over without working out their column
+                        for c in row:  # (inline, not a generator per row: a template has hundreds of rows)
+                            if not len(c) and c.get("t") != "inlineStr":
+                                skipped = True  # an empty styled cell: the common case in a template's unused rows
+                                continue
+                            ref = c.get("r")
+                            # "B5" -> 2 (rstrip is C code; a cell without r follows the one before it)
+                            if ref:
+                                col_no = _COLUMN[ref.rstrip("0123456789")]
+                            else:
+                                col_no = _column_after(c) if skipped else col_no + 1
+                            skipped = False
+                            cell = self._cell(c, row_no, col_no, min_col, max_col, masters)
+                            if cell is not None:
+                                yield cell
                     else:
                         self._masters_only(row, row_no, masters)
                 except (ValueError, IndexError, KeyError) as e:
@@ -219,24 +234,6 @@ class Sheet:
                                         f"（{str(e)[:80]}）") from e
         finally:
             rows.close()  # the streamed part's file is closed now, not when collected
-
-    def _row_cells(self, row, row_no: int, min_col: int, max_col: int, masters: dict):
-        col_no = 0
-        skipped = False  # empty cells passed over without working out their column
-        for c in row:
-            if not len(c) and c.get("t") != "inlineStr":
-                skipped = True  # an empty styled cell: the common case in a template's unused rows
-                continue
-            ref = c.get("r")
-            # "B5" -> 2 (rstrip is C code; a cell without r follows the one before it)
-            if ref:
-                col_no = _COLUMN[ref.rstrip("0123456789")]
-            else:
-                col_no = _column_after(c) if skipped else col_no + 1
-            skipped = False
-            cell = self._cell(c, row_no, col_no, min_col, max_col, masters)
-            if cell is not None:
-                yield cell
 
     def _cell(self, c, row_no: int, col_no: int, min_col: int, max_col: int, masters: dict):
         """(row, column, value, formula) of a cell that is not an empty styled one; None when out of
