@@ -79,11 +79,13 @@ def _sniff(head: bytes) -> str:
     return "未知格式的文件"
 
 
-def check_workbook_file(path: str | Path, keep: dict[str, bytes] | None = None) -> Path:
+def check_workbook_file(path: str | Path, keep: dict[str, bytes] | None = None,
+                        members: set[str] | None = None) -> Path:
     """Refuse anything that is not a plausible .xlsx, with a message saying what it is and what to do.
 
     With `keep`, the XML parts read for the screening are left there (part name -> bytes) when
-    the package unpacks to at most KEEP_BYTES, so a reader need not decompress them again.
+    the package unpacks to at most KEEP_BYTES, so a reader need not decompress them again;
+    `members` receives the names of all its parts.
     """
     p = Path(path)
     try:
@@ -129,6 +131,8 @@ def check_workbook_file(path: str | Path, keep: dict[str, bytes] | None = None) 
         with zipfile.ZipFile(p) as zf:
             infos = zf.infolist()
             names = {i.filename for i in infos}
+            if members is not None:
+                members.update(names)
             _check_zip_sizes(p, infos)
             _refuse_other_packages(p, zf, names)
             if keep is not None and sum(i.file_size for i in infos) > KEEP_BYTES:

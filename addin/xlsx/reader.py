@@ -84,11 +84,12 @@ def _gc_paused():
 
 def read_book(path: str | Path) -> BookData:
     parts: dict[str, bytes] = {}
+    members: set[str] = set()
     # the one screening (not-xlsx, zip bombs, CRC, DOCTYPE/ENTITY in any part); its reads are kept
-    p = check_workbook_file(path, keep=parts)
+    p = check_workbook_file(path, keep=parts, members=members)
     with _gc_paused():
         try:
-            wb = Workbook(p, parts)
+            wb = Workbook(p, parts, members)
         except Exception as e:  # a package that opens as a zip but not as a workbook
             raise unreadable(p, e) from e
         try:

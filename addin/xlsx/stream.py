@@ -311,11 +311,13 @@ def _column_after(c) -> int:
 class Workbook:
     """The package's workbook part: sheet names, defined names, and values decoded on demand."""
 
-    def __init__(self, path, parts: dict[str, bytes] | None = None):
-        """`parts`: XML parts already read (check_workbook_file(keep=...)), by name; others come from the zip."""
-        self.zip = zipfile.ZipFile(path)
+    def __init__(self, path, parts: dict[str, bytes] | None = None, members: set[str] | None = None):
+        """`parts`: XML parts already read (check_workbook_file(keep=...)), by name; others come from the
+        zip. `members`: the package's part names when known (then the zip is opened only if needed)."""
+        self._path = path
+        self._zip: zipfile.ZipFile | None = None
         self._bytes = parts or {}
-        names = set(self.zip.namelist())
+        names = set(members) if members is not None else set(self.zip.namelist())
         self._names = names
         wb_part = self._office_document()
         root = self._xml(wb_part)
@@ -410,8 +412,15 @@ class Workbook:
         part = self._parts[title]
         return Sheet(self, title, part) if part else None
 
+    @property
+    def zip(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(self._path)
+        return self._zip
+
     def close(self) -> None:
-        self.zip.close()
+        if self._zip is not None:
+            self._zip.close()
 
     # ---- values
     @property
