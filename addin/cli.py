@@ -233,8 +233,12 @@ def _review(p: Parser) -> Runner:
 
     def run(a, s: Settings) -> Outcome:
         from .review.command import run_review  # noqa: PLC0415
+        from .review.usecase import Review  # noqa: PLC0415
 
-        return Outcome(exit_code=run_review(a, say=_out, err=_err))
+        args = Review(Path(a.folder), Path(a.output) if a.output else None, jobs=a.jobs,
+                      fmt="json" if a.json else "csv" if a.csv else None, timeout=a.timeout,
+                      memory_mb=a.memory_mb, overwrite=a.overwrite)
+        return Outcome(exit_code=run_review(args, say=_out, err=_err))
 
     return run
 

@@ -10,11 +10,10 @@ import signal
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Callable, TextIO
 
 
-from .usecase import DEFAULT_OUTPUT
+from .usecase import DEFAULT_OUTPUT, Review
 
 
 def add_arguments(s) -> None:
@@ -83,13 +82,10 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600:.0f} 小时 {seconds % 3600 // 60:.0f} 分"
 
 
-def run_review(a, say: Callable[[str], None], err: Callable[[str], None]) -> int:
-    """The command: arguments to a Review, a progress line on stderr, Ctrl-C to a clean stop."""
-    from .usecase import Review, review  # noqa: PLC0415
+def run_review(args: Review, say: Callable[[str], None], err: Callable[[str], None]) -> int:
+    """The command: a progress line on stderr, Ctrl-C to a clean stop, the outcome's lines."""
+    from .usecase import review  # noqa: PLC0415
 
-    args = Review(Path(a.folder), Path(a.output) if a.output else None, jobs=a.jobs,
-                  fmt="json" if a.json else "csv" if a.csv else None, timeout=a.timeout,
-                  memory_mb=a.memory_mb, overwrite=a.overwrite)
     cancel = threading.Event()
     progress = ProgressLine(sys.stderr)
 
