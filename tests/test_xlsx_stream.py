@@ -106,9 +106,21 @@ def _openpyxl_cells(path):
     return out
 
 
-def test_cells_read_as_openpyxl_reads_them(tmp_path):
+@pytest.mark.parametrize("how", ["zip", "whole", "streamed"])
+def test_cells_read_as_openpyxl_reads_them(tmp_path, monkeypatch, how):
+    """Three ways to the same cells: streamed from the zip, parts kept by the screening and parsed
+    whole (small parts), or kept and streamed (parts over WHOLE_PART_BYTES)."""
+    from addin.xlsx.files import check_workbook_file
+
     path = _package(tmp_path / "t.xlsx")
-    wb = stream.Workbook(path)
+    parts: dict = {}
+    members: set = set()
+    if how != "zip":
+        check_workbook_file(path, keep=parts, members=members)
+        assert "xl/worksheets/sheet1.xml" in parts
+    if how == "streamed":
+        monkeypatch.setattr(stream, "WHOLE_PART_BYTES", 0)
+    wb = stream.Workbook(path, parts, members or None)
     ours = {(r, c): (v, f) for r, c, v, f in wb["数据 表"].iter_cells(1, 100, 1, 10)}
     wb.close()
     theirs = _openpyxl_cells(path)

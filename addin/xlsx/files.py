@@ -29,7 +29,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XML_PARTS = (".xml", ".rels", ".vml")
 _BINARY_PARTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin")
 _CHUNK = 1 << 16
-KEEP_BYTES = 64 * 1024 * 1024  # check_workbook_file(keep=...) holds a package's XML up to this size
+KEEP_BYTES = 8 * 1024 * 1024  # check_workbook_file(keep=...) holds a package's XML up to this size (bigger: read again)
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 
 

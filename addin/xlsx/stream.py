@@ -19,6 +19,7 @@ from their master cell as Excel does.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import posixpath
 import re
 import zipfile
@@ -32,7 +33,7 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relati
 _ROW, _C, _V, _F, _IS, _T, _R, _SI = (MAIN + t for t in ("row", "c", "v", "f", "is", "t", "r", "si"))
 _PARSE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 MAX_ROW = 1_048_576
-WHOLE_PART_BYTES = 4 * 1024 * 1024  # parts up to this are parsed whole; bigger ones streamed
+WHOLE_PART_BYTES = 1024 * 1024  # parts up to this are parsed whole (tree ≈ 7× the part); bigger ones streamed
 
 # ---------------------------------------------------------------- A1 references
 _LETTERS: list[str] = []
@@ -382,7 +383,8 @@ class Workbook:
         if root is not None:
             yield from root.iter(tag)
             return
-        with self.zip.open(part) as fh:
+        data = self._bytes.get(part)
+        with (io.BytesIO(data) if data is not None else self.zip.open(part)) as fh:
             for _, el in etree.iterparse(fh, events=("end",), tag=tag, **_PARSE):
                 yield el
                 el.clear()
