@@ -484,19 +484,27 @@ def _unit_fits(kind: str, unit: str, value: float, *, direct: bool) -> bool:
     return False
 
 
+def _parse_tree(pattern: str):
+    """(re's parse tree of a case-sensitive pattern, re's constants); (None, None) when unsure.
+
+    A case-insensitive pattern gets None: its literals may appear in another case."""
+    try:
+        from re import _constants as sre_c, _parser as sre_p  # noqa: PLC0415
+
+        tree = sre_p.parse(pattern)
+    except Exception:  # another Python's private parser, or a pattern we could not parse
+        return None, None
+    return (None, None) if tree.state.flags & re.IGNORECASE else (tree, sre_c)
+
+
 def required_literal(pattern: str) -> str:
     """The longest run of plain characters every match of `pattern` contains ("" when none is sure).
 
     Only the top level counts (an optional or repeated part may be absent); a case-insensitive
     pattern gets "" (its literal may appear in another case).
     """
-    try:
-        from re import _constants as sre_c, _parser as sre_p  # noqa: PLC0415
-
-        tree = sre_p.parse(pattern)
-    except Exception:  # another Python's private parser, or a pattern we could not parse
-        return ""
-    if tree.state.flags & re.IGNORECASE:
+    tree, sre_c = _parse_tree(pattern)
+    if tree is None:
         return ""
     best = run = ""
     for op, arg in tree:
@@ -514,13 +522,8 @@ def first_chars(pattern: str) -> str:
     `(?=class)` before the pattern then changes no match, only how fast positions that start
     none are passed over (re tries each alternative at every position otherwise).
     """
-    try:
-        from re import _constants as sre_c, _parser as sre_p  # noqa: PLC0415
-
-        tree = sre_p.parse(pattern)
-    except Exception:  # another Python's private parser, or a pattern we could not parse
-        return ""
-    if tree.state.flags & re.IGNORECASE:
+    tree, sre_c = _parse_tree(pattern)
+    if tree is None:
         return ""
     cats = {sre_c.CATEGORY_DIGIT: r"\d", sre_c.CATEGORY_NOT_DIGIT: r"\D", sre_c.CATEGORY_SPACE: r"\s",
             sre_c.CATEGORY_NOT_SPACE: r"\S", sre_c.CATEGORY_WORD: r"\w", sre_c.CATEGORY_NOT_WORD: r"\W"}
